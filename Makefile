@@ -1,0 +1,44 @@
+# The two commands: `make dev` runs the platform on its embedded default, `make test` runs the suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JIFEN_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: dev test test-sqlite install translations messages bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d core/translations
+
+# Extract new strings and merge them into the catalogues (then translate core/translations/*/LC_MESSAGES/messages.po).
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F core/babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot core plugins
+	$(BIN)/pybabel -q update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
+
+dev: install
+	$(BIN)/jifen db upgrade
+	$(BIN)/jifen tenants load
+	$(BIN)/jifen demo accounts
+	@echo "Serving http://127.0.0.1:5000/  (counties: /jiashan/ /haining/)"
+	$(BIN)/jifen run --host 127.0.0.1 --port 5000
+
+# The whole suite, on SQLite and on PostgreSQL (skipped, and said so, when PostgreSQL is not reachable).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-sqlite: install
+	JIFEN_TEST_DATABASES=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

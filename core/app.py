@@ -1,0 +1,57 @@
+"""The application factory (Flask's tutorial pattern): ``create_app()`` builds one configured app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from jinja2 import ChoiceLoader
+
+from jifen.config import REPO_ROOT, load_config
+from jifen.db import Database, close_session
+from jifen.plugin_manager import load_installed_plugins
+from jifen.web.theme import TenantThemeLoader
+
+log = logging.getLogger("jifen")
+
+
+class JifenFlask(Flask):
+    def create_global_jinja_loader(self):
+        return ChoiceLoader([super().create_global_jinja_loader(), TenantThemeLoader(self)])
+
+    def url_for(self, endpoint, **values):
+        url = super().url_for(endpoint, **values)
+        # On a county's own host name the /<county> prefix is implied (see HostTenantMiddleware).
+        host_slug = request.environ.get("jifen.host_tenant") if _has_request() else None
+        if host_slug and not values.get("_external"):
+            root = request.script_root
+            prefix = f"{root}/{host_slug}"
+            if url == prefix or url.startswith(prefix + "/") or url.startswith(prefix + "?"):
+                url = root + url[len(prefix):] or "/"
+                if url.startswith("?"):
+                    url = "/" + url
+        return url
+
+
+def _has_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    instance_path = Path(os.environ.get("JIFEN_INSTANCE_PATH") or REPO_ROOT / "instance")
+    app = JifenFlask("jifen", instance_path=str(instance_path))
+    app.config.update(load_config(instance_path, overrides))
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    app.extensions["jifen.db"] = Database(app.config["DATABASE_URL"])
+    load_installed_plugins()
+
+    from jifen.web import register_web
+
+    register_web(app)
+    app.teardown_appcontext(close_session)
+    return app

@@ -1,0 +1,80 @@
+"""Switching plugins on and off per county, and validating the county's settings for them."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jifen import audit
+from jifen.models import PluginEnablement
+from jifen.plugin_manager import catalog, require_installed
+
+
+class InvalidPluginSettings(ValueError):
+    def __init__(self, plugin: str, messages) -> None:
+        super().__init__(f"settings for plugin {plugin!r} are invalid: {messages}")
+        self.plugin = plugin
+        self.messages = messages
+
+
+def enabled_plugin_names(session: Session) -> frozenset[str]:
+    """The bound county's enabled plugins that are installed in this deployment."""
+    installed = catalog()
+    names = session.scalars(select(PluginEnablement.plugin_name).where(PluginEnablement.enabled.is_(True)))
+    return frozenset(n for n in names if n in installed)
+
+
+def validate_settings(plugin: str, settings: dict) -> dict:
+    """Check ``settings`` with the schema of each declaration of ``plugin``; raise with the messages.
+
+    Returns the settings as stored (the schema's JSON form, defaults filled in); plugins load them again.
+    """
+    info = catalog()[plugin]
+    cleaned = dict(settings)
+    for declaration in (*info.programs, *info.score_items):
+        schema = declaration.settings_schema()
+        try:
+            cleaned = schema.dump(schema.load(cleaned))
+        except ma.ValidationError as exc:
+            raise InvalidPluginSettings(plugin, exc.messages) from None
+    return cleaned
+
+
+def set_plugin_enabled(
+    session: Session, name: str, enabled: bool, *, actor: str, settings: dict | None = None
+) -> bool:
+    """Switch ``name`` for the bound county; returns whether anything changed. Audited."""
+    require_installed(name)
+    row = session.get(PluginEnablement, _key(session, name))
+    cleaned = validate_settings(name, settings if settings is not None else (row.settings if row else {}))
+    if row is None:
+        row = PluginEnablement(plugin_name=name, enabled=enabled, settings=cleaned)
+        session.add(row)
+        changed = True
+    else:
+        changed = row.enabled != enabled or row.settings != cleaned
+        if changed:
+            row.enabled = enabled
+            row.settings = cleaned
+    if changed:
+        audit.record(
+            session,
+            "plugin.enabled" if enabled else "plugin.disabled",
+            actor=actor,
+            target_type="plugin",
+            target_id=name,
+            details={"settings_changed": settings is not None},
+        )
+    return changed
+
+
+def plugin_settings(session: Session, name: str) -> dict:
+    row = session.get(PluginEnablement, _key(session, name))
+    return dict(row.settings) if row else {}
+
+
+def _key(session: Session, name: str) -> tuple[int, str]:
+    from jifen.tenancy import require_tenant
+
+    return (require_tenant().id, name)

@@ -1,0 +1,1 @@
+"""Identity: national ID numbers, personal-data protection, passwords, login."""

@@ -1,0 +1,124 @@
+"""The two declarative plugin kinds of DESIGN.md: score item types and service programs.
+
+A plugin returns instances of these from ``register_score_item_types`` and ``register_service_programs``.
+They are plain frozen data: the core reads them, stores nothing of them but their keys, and calls
+``ScoreItemType.score`` only when an item is verified or rules are re-applied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+import marshmallow as ma
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+
+# Score categories of the Jiaxing scheme (DOMAIN.md).
+CATEGORIES = (
+    "basic_status",
+    "personal_quality",
+    "residence",
+    "family_planning",
+    "patents_innovation",
+    "investment_tax",
+    "social_service",
+    "awards",
+    "deductions",
+)
+
+QUOTA_MODES = ("headcount", "cutoff", "threshold")
+
+
+class EmptySettings(ma.Schema):
+    """Settings schema for a declaration that has none."""
+
+
+def localized(names: dict[str, str], locale: str) -> str:
+    """Pick ``names[locale]``, falling back to Chinese, then English, then any."""
+    for candidate in (locale, locale.split("_")[0], "zh", "en"):
+        if candidate in names:
+            return names[candidate]
+    return next(iter(names.values()), "")
+
+
+def _check_common(kind: str, key: str, names: dict[str, str]) -> None:
+    if not KEY_PATTERN.match(key):
+        raise ValueError(f"{kind} key {key!r} must be lower-case letters, digits and underscores")
+    if "zh" not in names or "en" not in names:
+        raise ValueError(f"{kind} {key!r} needs names in 'zh' and 'en'")
+
+
+@dataclass(frozen=True)
+class ScoreItemType:
+    """One kind of thing that earns (or loses) points.
+
+    :param key: unique name, e.g. ``"education"``.
+    :param category: one of :data:`CATEGORIES`.
+    :param names: ``{"zh": ..., "en": ...}``.
+    :param input_schema: marshmallow schema of what an applicant declares.
+    :param evidence: kinds of document the applicant uploads, e.g. ``("diploma",)``.
+    :param department: key of the department that verifies it (``education``, ``police``, ...).
+    :param settings_schema: marshmallow schema of the county's points table, caps and groups.
+    :param score: pure function ``(verified_input, settings) -> Decimal``.
+    """
+
+    key: str
+    category: str
+    names: dict[str, str]
+    input_schema: type[ma.Schema]
+    department: str
+    score: Callable[[dict, dict], Decimal]
+    evidence: tuple[str, ...] = ()
+    settings_schema: type[ma.Schema] = EmptySettings
+
+    def __post_init__(self) -> None:
+        _check_common("score item type", self.key, self.names)
+        if self.category not in CATEGORIES:
+            raise ValueError(f"score item type {self.key!r}: unknown category {self.category!r}")
+
+    def name(self, locale: str) -> str:
+        return localized(self.names, locale)
+
+
+@dataclass(frozen=True)
+class ServiceProgram:
+    """A public service handed out by rank within a published quota.
+
+    :param key: unique name, e.g. ``"school_enrollment"``.
+    :param names: ``{"zh": ..., "en": ...}``; ``summaries`` likewise, one sentence for the portal.
+    :param quota_mode: ``headcount`` (fixed number of places), ``cutoff`` (cutoff score) or
+        ``threshold`` (everyone above a threshold, no quota).
+    :param sub_quota_by: what the quota is split by (``"town"``, ``"school"``) or ``None``.
+    :param tie_breaks: ordered subtotal names that break equal totals before the seeded lottery.
+    :param publication_days: working days the provisional list is published (公示).
+    :param family_rule: ``"higher_ranked_spouse"`` or ``None``.
+    :param offer_rule: ``"decline_forfeits"``, ``"decline_passes_on"`` or ``None``.
+    :param settings_schema: marshmallow schema of the county's settings for the program.
+    """
+
+    key: str
+    names: dict[str, str]
+    quota_mode: str
+    summaries: dict[str, str] = field(default_factory=dict)
+    sub_quota_by: str | None = None
+    tie_breaks: tuple[str, ...] = ()
+    publication_days: int = 5
+    family_rule: str | None = None
+    offer_rule: str | None = None
+    settings_schema: type[ma.Schema] = EmptySettings
+
+    def __post_init__(self) -> None:
+        _check_common("service program", self.key, self.names)
+        if self.quota_mode not in QUOTA_MODES:
+            raise ValueError(f"service program {self.key!r}: quota_mode must be one of {QUOTA_MODES}")
+        if self.publication_days < 1:
+            raise ValueError(f"service program {self.key!r}: publication_days must be at least 1")
+
+    def name(self, locale: str) -> str:
+        return localized(self.names, locale)
+
+    def summary(self, locale: str) -> str:
+        return localized(self.summaries, locale) if self.summaries else ""

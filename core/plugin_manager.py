@@ -1,0 +1,162 @@
+"""The one PluginManager, the installed plugins, and the per-county subset of them.
+
+Installed plugins come from the ``jifen.plugins`` entry-point group, built-in ones included; the
+core never imports plugins/. A county enables a subset (table ``plugin_enablements``); its hooks
+are called through ``subset_hook_caller`` with the others removed, cached per set of removed
+plugins, so switching a plugin is effective on the next request without a restart.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pluggy
+
+from jifen import hookspecs
+from jifen.plugin_kinds import ScoreItemType, ServiceProgram
+
+ENTRY_POINT_GROUP = "jifen.plugins"
+
+pm = pluggy.PluginManager("jifen")
+pm.add_hookspecs(hookspecs)
+
+_lock = threading.Lock()
+_switchable: dict[str, str] = {}  # plugin name -> version of the distribution that ships it
+_loaded = False
+
+
+class UnknownPlugin(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        known = ", ".join(sorted(_switchable)) or "none"
+        return f"no installed plugin is called {self.name!r} (installed: {known})"
+
+
+def load_installed_plugins() -> None:
+    """Register every plugin of the entry-point group once per process."""
+    global _loaded
+    with _lock:
+        if _loaded:
+            return
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+                continue
+            plugin = ep.load()
+            pm.register(plugin, name=ep.name)
+            _switchable[ep.name] = ep.dist.version if ep.dist else "unknown"
+        _loaded = True
+        _invalidate()
+
+
+def register_plugin(plugin, name: str, version: str = "test") -> None:
+    """Install a plugin object by hand (tests, and applications embedding jifen)."""
+    with _lock:
+        pm.register(plugin, name=name)
+        _switchable[name] = version
+        _invalidate()
+
+
+def unregister_plugin(name: str) -> None:
+    with _lock:
+        plugin = pm.get_plugin(name)
+        if plugin is not None:
+            pm.unregister(plugin, name=name)
+        _switchable.pop(name, None)
+        _invalidate()
+
+
+def installed_plugins() -> dict[str, str]:
+    """Switchable plugins: name -> version."""
+    return dict(_switchable)
+
+
+def require_installed(name: str) -> None:
+    if name not in _switchable:
+        raise UnknownPlugin(name)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    version: str
+    programs: tuple[ServiceProgram, ...] = field(default=())
+    score_items: tuple[ScoreItemType, ...] = field(default=())
+
+
+def _declared(hook_name: str, plugin_name: str) -> tuple:
+    hook = getattr(pm.hook, hook_name)
+    found = []
+    for impl in hook.get_hookimpls():
+        if impl.plugin_name == plugin_name:
+            found.extend(impl.function() or [])
+    return tuple(found)
+
+
+@lru_cache(maxsize=None)
+def _catalog() -> dict[str, PluginInfo]:
+    return {
+        name: PluginInfo(
+            name=name,
+            version=version,
+            programs=_declared("register_service_programs", name),
+            score_items=_declared("register_score_item_types", name),
+        )
+        for name, version in sorted(_switchable.items())
+    }
+
+
+def catalog() -> dict[str, PluginInfo]:
+    """Every installed plugin with what it declares (computed once; declarations are static data)."""
+    return _catalog()
+
+
+@dataclass(frozen=True)
+class CountyHooks:
+    """The hooks of one set of enabled plugins: ``hooks.register_service_programs()`` and so on."""
+
+    enabled: frozenset[str]
+
+    def __getattr__(self, hook_name: str):
+        return _subset_caller(hook_name, frozenset(_switchable) - self.enabled)
+
+
+@lru_cache(maxsize=4096)
+def _subset_caller(hook_name: str, removed: frozenset[str]):
+    plugins = [pm.get_plugin(n) for n in removed if pm.get_plugin(n) is not None]
+    return pm.subset_hook_caller(hook_name, remove_plugins=plugins)
+
+
+@lru_cache(maxsize=4096)
+def _county_declarations(enabled: frozenset[str]) -> tuple[tuple[ServiceProgram, ...], tuple[ScoreItemType, ...]]:
+    hooks = CountyHooks(enabled)
+    programs = tuple(p for group in hooks.register_service_programs() for p in (group or []))
+    items = tuple(i for group in hooks.register_score_item_types() for i in (group or []))
+    return programs, items
+
+
+def county_programs(enabled: frozenset[str]) -> tuple[ServiceProgram, ...]:
+    return _county_declarations(frozenset(enabled))[0]
+
+
+def county_score_items(enabled: frozenset[str]) -> tuple[ScoreItemType, ...]:
+    return _county_declarations(frozenset(enabled))[1]
+
+
+def plugin_of(key: str) -> str | None:
+    """Which installed plugin declares the program or score item type ``key``."""
+    for info in catalog().values():
+        if any(p.key == key for p in info.programs) or any(i.key == key for i in info.score_items):
+            return info.name
+    return None
+
+
+def _invalidate() -> None:
+    _catalog.cache_clear()
+    _subset_caller.cache_clear()
+    _county_declarations.cache_clear()

@@ -1,0 +1,18 @@
+"""The web layer: blueprints per area, and the request plumbing they share."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from jifen.web import admin, auth, errors, i18n, platform, portal, security, tenant_routing
+
+    tenant_routing.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(platform.bp)
+    app.register_blueprint(portal.bp, url_prefix="/<tenant>")
+    app.register_blueprint(auth.bp, url_prefix="/<tenant>")
+    app.register_blueprint(admin.bp, url_prefix="/<tenant>/admin")

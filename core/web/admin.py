@@ -1,0 +1,113 @@
+"""County administrators' pages: plugins, users and roles, the audit trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from jifen import audit
+from jifen.db import get_session
+from jifen.enablement import InvalidPluginSettings, set_plugin_enabled
+from jifen.identity import accounts, national_id
+from jifen.models import AuditEvent, User
+from jifen.plugin_manager import UnknownPlugin, catalog
+from jifen.web import county
+from jifen.web.forms import EmptyForm, RoleForm, add_error
+from jifen.web.i18n import current_locale
+from jifen.web.navigation import form_page
+from jifen.web.security import roles_required
+from jifen.web.theme import render
+
+bp = Blueprint("admin", __name__)
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    return render("admin/index.html", programs=county.programs(), enabled=county.enabled_plugins())
+
+
+@bp.get("/plugins")
+@roles_required("admin")
+def plugins():
+    return render("admin/plugins.html", catalog=catalog(), enabled=county.enabled_plugins(), form=EmptyForm())
+
+
+@bp.post("/plugins/<name>")
+@roles_required("admin")
+def switch_plugin(name: str):
+    action = request.form.get("action")
+    if action not in {"enable", "disable"}:
+        abort(400)
+    session = get_session()
+    try:
+        changed = set_plugin_enabled(session, name, action == "enable", actor=current_user.actor)
+    except UnknownPlugin:
+        abort(404)
+    except InvalidPluginSettings as exc:
+        session.rollback()
+        flash(_("The county's settings for this plugin are invalid: %(msg)s", msg=exc.messages), "error")
+        return redirect(url_for("admin.plugins"))
+    session.commit()
+    if changed:
+        flash(_("Plugin %(name)s is now %(state)s.", name=name, state=_("on") if action == "enable" else _("off")), "success")
+    return redirect(url_for("admin.plugins"))
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users():
+    role = request.args.get("role")
+    query = select(User).order_by(User.created_at.desc()).limit(200)
+    if role:
+        query = query.where(User.role == role)
+    rows = get_session().scalars(query).all()
+    return render("admin/users.html", users=rows, mask_name=national_id.mask_name, mask_mobile=national_id.mask_mobile)
+
+
+def _role_form(user: User) -> RoleForm:
+    form = RoleForm(obj=user if request.method == "GET" else None)
+    lang = "zh" if current_locale().startswith("zh") else "en"
+    form.department.choices = [("", "—")] + [
+        (key, names.get(lang, key)) for key, names in accounts.departments().items()
+    ]
+    return form
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user(user_id: int):
+    session = get_session()
+    target = session.scalar(select(User).where(User.id == user_id))
+    if target is None:
+        abort(404)
+    form = _role_form(target)
+    if form.validate_on_submit():
+        try:
+            changed = accounts.set_role(session, target, form.role.data, form.department.data, actor=current_user.actor)
+        except accounts.AccountError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message)
+        else:
+            session.commit()
+            if changed:
+                flash(_("The role is changed."), "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return form_page("admin/user.html", form, user=target, mask_name=national_id.mask_name,
+                     mask_mobile=national_id.mask_mobile)
+
+
+@bp.get("/audit")
+@roles_required("admin")
+def audit_trail():
+    session = get_session()
+    before = request.args.get("before", type=int)
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE)
+    if before:
+        query = query.where(AuditEvent.seq < before)
+    events = session.scalars(query).all()
+    check = audit.verify(session) if before is None else None
+    return render("admin/audit.html", events=events, check=check, page_size=PAGE_SIZE)

@@ -1,0 +1,50 @@
+"""Languages: Chinese (zh_Hans_CN) by default, English on a switch (``?lang=en``), kept in the session."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import Babel, get_locale
+
+LOCALES = {"zh_Hans_CN": "中文", "en": "English"}
+DEFAULT_LOCALE = "zh_Hans_CN"
+
+babel = Babel()
+
+
+def _select_locale() -> str:
+    chosen = session.get("lang")
+    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+
+
+def _remember_choice():
+    lang = request.args.get("lang")
+    if lang in LOCALES:
+        session["lang"] = lang
+
+
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def html_lang() -> str:
+    return "zh-CN" if current_locale().startswith("zh") else "en"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=_select_locale)
+    app.before_request(_remember_choice)
+
+    @app.context_processor
+    def _i18n_vars():
+        locale = current_locale()
+        return {
+            "locales": LOCALES,
+            "current_locale": locale,
+            "html_lang": html_lang(),
+            "tenant": g.get("tenant"),
+            "tenant_name": (
+                (g.tenant.name_zh if locale.startswith("zh") else g.tenant.name_en) if g.get("tenant") else None
+            ),
+            "localized": lambda obj: obj.name(locale.split("_")[0]),
+            "localized_summary": lambda obj: obj.summary(locale.split("_")[0]),
+        }

@@ -1,0 +1,1 @@
+"""Jifen's built-in plugins. Each is a package found through the ``jifen.plugins`` entry points."""
