@@ -68,7 +68,7 @@ def record(
     )
     event.hash = _chain(event.prev_hash, event)
     session.add(event)
-    session.flush([event])
+    session.flush()
     return event
 
 

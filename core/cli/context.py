@@ -10,7 +10,7 @@ from jifen.db import get_session
 from jifen.tenancy import bind_tenant
 from jifen.web.tenant_routing import lookup_tenant
 
-tenant_option = click.option("--tenant", "tenant_slug", required=True, metavar="SLUG", help="The county, e.g. jiashan.")
+tenant_option = click.option("--tenant", "tenant_slug", required=True, metavar="SLUG", help="The county's slug (its folder name under tenants/).")
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 LOCALES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -12,6 +12,8 @@ babel = Babel()
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "en"  # the command line speaks English
     chosen = session.get("lang")
     return chosen if chosen in LOCALES else DEFAULT_LOCALE
 

@@ -1,9 +1,9 @@
 """Resolving the county of a request: from its host name, or from the first path segment.
 
 * Production: each county has its own domain (``tenant_hosts``). :class:`HostTenantMiddleware`
-  turns ``https://jiashan.example/x`` into the path ``/jiashan/x`` before routing, and
+  turns ``https://<county host>/x`` into the path ``/<slug>/x`` before routing, and
   ``url_for`` drops the prefix again on that host.
-* Embedded default: ``http://127.0.0.1:5000/jiashan/x``.
+* Embedded default: ``http://127.0.0.1:5000/<slug>/x``.
 
 Routes under ``/<tenant>`` get the county bound (and the ``tenant`` value removed) before the
 view runs; an unknown county is a 404, never a fallback to some default county.

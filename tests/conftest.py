@@ -1,0 +1,1 @@
+pytest_plugins = ["jifen.testing.pytest_plugin"]

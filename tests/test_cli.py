@@ -1,0 +1,99 @@
+"""The administrator's command line: counties from folders, plugins, users, audit."""
+
+import shutil
+
+from sqlalchemy import func, select
+
+from jifen.config import REPO_ROOT
+from jifen.models import AuditEvent, PluginEnablement
+
+
+def test_tenants_load_is_idempotent(cli, county):
+    with county("jiashan") as session:
+        before = session.scalar(select(func.count()).select_from(AuditEvent))
+    result = cli("tenants", "load")
+    assert result.exit_code == 0, result.output
+    assert "jiashan: unchanged" in result.output and "haining: unchanged" in result.output
+    with county("jiashan") as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_a_third_county_needs_a_folder_and_one_command(app, cli, client, tmp_path):
+    tenants = tmp_path / "tenants"
+    shutil.copytree(REPO_ROOT / "tenants", tenants)
+    folder = tenants / "tongxiang"
+    folder.mkdir()
+    (folder / "tenant.toml").write_text(
+        'hotline = "0573-88012345"\n[names]\nzh = "桐乡市"\nen = "Tongxiang"\n'
+        "[plugins.public_rental_housing]\nenabled = true\n",
+        encoding="utf-8",
+    )
+    app.config["JIFEN_TENANTS_DIR"] = str(tenants)
+    assert client.get("/tongxiang/").status_code == 404
+    result = cli("tenants", "load", "tongxiang")
+    assert result.exit_code == 0, result.output
+    html = client.get("/tongxiang/").get_data(as_text=True)
+    assert "桐乡市" in html and 'data-program="public_rental_housing"' in html
+    assert 'data-program="school_enrollment"' not in html
+
+
+def test_tenant_folder_errors_are_clear_and_change_nothing(app, cli, tmp_path):
+    folder = tmp_path / "tenants" / "pinghu"
+    folder.mkdir(parents=True)
+    (folder / "tenant.toml").write_text(
+        'hotline = "1"\n[names]\nzh = "平湖市"\nen = "Pinghu"\n[plugins.no_such_plugin]\nenabled = true\n',
+        encoding="utf-8",
+    )
+    app.config["JIFEN_TENANTS_DIR"] = str(tmp_path / "tenants")
+    result = cli("tenants", "load", "pinghu")
+    assert result.exit_code != 0 and "no installed plugin is called 'no_such_plugin'" in result.output
+    (folder / "tenant.toml").write_text('hotline = "1"\n[names]\nzh = "平湖市"\n', encoding="utf-8")
+    result = cli("tenants", "load", "pinghu")
+    assert result.exit_code != 0 and "names.en is required" in result.output
+    assert "pinghu" not in cli("tenants", "list").output
+
+
+def test_plugins_enable_disable_list_and_unknown_name(cli, county):
+    result = cli("plugins", "disable", "--tenant", "haining", "school_enrollment")
+    assert result.exit_code == 0 and "off in haining" in result.output
+    listing = cli("plugins", "list", "--tenant", "haining").output
+    assert "school_enrollment\t0.1.0\tschool_enrollment\toff" in listing
+    assert cli("plugins", "enable", "--tenant", "haining", "hukou_transfer").exit_code == 0
+    with county("haining") as session:
+        assert session.get(PluginEnablement, (session.scalar(select(PluginEnablement.tenant_id).limit(1)),
+                                              "hukou_transfer")).enabled
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.actor == "cli")).all()
+        assert "plugin.disabled" in actions and "plugin.enabled" in actions
+
+    unknown = cli("plugins", "enable", "--tenant", "haining", "no_such_plugin")
+    assert unknown.exit_code != 0
+    assert "no installed plugin is called 'no_such_plugin'" in unknown.output
+    assert "installed: education" in unknown.output
+    no_county = cli("plugins", "enable", "--tenant", "atlantis", "education")
+    assert no_county.exit_code != 0 and "no county called 'atlantis'" in no_county.output
+
+
+def test_create_county_admin_and_set_role(cli, county, make_user):
+    result = cli("users", "create-admin", "--tenant", "jiashan", "--name", "周管理", "--id-number",
+                 "11010519491231002X", "--mobile", "13700000001", "--password", "Admin-pass-2026")
+    assert result.exit_code == 0, result.output
+    bad = cli("users", "create-admin", "--tenant", "jiashan", "--name", "周管理", "--id-number",
+              "110105194912310021", "--mobile", "13700000002", "--password", "Admin-pass-2026")
+    assert bad.exit_code != 0 and "check digit" in bad.output
+    user = make_user("jiashan")
+    result = cli("users", "set-role", "--tenant", "jiashan", user.mobile, "reviewer", "--department", "police")
+    assert result.exit_code != 0 and "Unknown department" in result.output
+    result = cli("users", "set-role", "--tenant", "jiashan", user.mobile, "reviewer", "--department", "education")
+    assert result.exit_code == 0, result.output
+
+
+def test_audit_verify_command(cli):
+    result = cli("audit", "verify", "--tenant", "jiashan")
+    assert result.exit_code == 0 and "chain verifies" in result.output
+
+
+def test_demo_accounts_are_created_once_and_printed(cli):
+    first = cli("demo", "accounts")
+    assert first.exit_code == 0, first.output
+    assert "jiashan" in first.output and "reviewer (education)" in first.output
+    assert cli("demo", "accounts").output == first.output

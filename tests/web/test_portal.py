@@ -1,0 +1,77 @@
+"""County portals: branding, enabled programs, languages, county resolution."""
+
+import re
+
+
+def programs_on(client, slug):
+    html = client.get(f"/{slug}/").get_data(as_text=True)
+    return set(re.findall(r'data-program="([a-z_]+)"', html))
+
+
+def test_each_county_shows_its_name_hotline_colours_and_own_programs(client):
+    jiashan = client.get("/jiashan/")
+    assert jiashan.status_code == 200
+    html = jiashan.get_data(as_text=True)
+    assert "嘉善县" in html and "0573-84012345" in html
+    assert '/jiashan/theme/logo.svg' in html
+    assert programs_on(client, "jiashan") == {"school_enrollment", "hukou_transfer", "public_rental_housing"}
+
+    haining = client.get("/haining/").get_data(as_text=True)
+    assert "海宁市" in haining and "嘉善" not in haining.split("<footer")[0]
+    assert programs_on(client, "haining") == {"school_enrollment"}
+
+    css = client.get("/jiashan/theme.css")
+    assert css.mimetype == "text/css" and "#0b5394" in css.get_data(as_text=True)
+    assert client.get("/jiashan/theme/logo.svg").status_code == 200
+
+
+def test_unknown_county_is_404_not_a_fallback(client):
+    for path in ("/nowhere/", "/nowhere/login", "/nowhere/admin/", "/NOWHERE/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "嘉善" not in response.get_data(as_text=True)
+
+
+def test_platform_root_lists_the_counties(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/jiashan/"' in html and 'href="/haining/"' in html
+
+
+def test_program_page_and_unknown_program(client):
+    assert client.get("/jiashan/programs/hukou_transfer").status_code == 200
+    assert client.get("/haining/programs/hukou_transfer").status_code == 404  # not enabled there
+
+
+def test_chinese_by_default_english_on_a_switch(client):
+    html = client.get("/jiashan/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html and "登录" in html
+    html = client.get("/jiashan/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Jiashan County" in html and "Log in" in html
+    # The choice sticks for the next page.
+    assert "School places for children" in client.get("/jiashan/").get_data(as_text=True)
+
+
+def test_county_resolved_from_its_host_name(client):
+    response = client.get("/", headers={"Host": "haining.jifen.localhost"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "海宁市" in html
+    assert 'href="/programs/school_enrollment"' in html  # links carry no /haining prefix on its own host
+    assert client.get("/programs/school_enrollment", headers={"Host": "haining.jifen.localhost"}).status_code == 200
+    # Another county's path on this host does not cross over.
+    assert client.get("/jiashan/", headers={"Host": "haining.jifen.localhost"}).status_code == 404
+
+
+def test_theme_override_is_chosen_by_template_name(client):
+    jiashan = client.get("/jiashan/").get_data(as_text=True)
+    haining = client.get("/haining/").get_data(as_text=True)
+    assert "一次性纳入" in jiashan  # tenants/jiashan/templates/banner.html
+    assert "一次性纳入" not in haining and "公共服务按积分排名" in haining  # the shared banner.html
+
+
+def test_pages_are_usable_on_a_phone_and_send_security_headers(client):
+    response = client.get("/jiashan/")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in response.get_data(as_text=True)
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "style=" not in response.get_data(as_text=True)  # no inline styles: the CSP forbids them
