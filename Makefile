@@ -1,5 +1,5 @@
 # The two commands: `make dev` runs the platform on its embedded default, `make test` runs the suite.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -79,9 +79,11 @@ def install_tenant_scoping(factory: sessionmaker) -> None:
             raise TenantNotBound("query on tenant data with no county bound")
         tenant_id = tenant.id
         session = state.session
-        if session.bind.dialect.name == "postgresql" and session.info.get("rls_tenant") != tenant_id:
-            _set_rls_tenant(session.connection(), tenant_id)
-            session.info["rls_tenant"] = tenant_id
+        if session.bind.dialect.name == "postgresql":
+            connection = session.connection()  # begins the transaction (after_begin sets the county)
+            if session.info.get("rls_tenant") != tenant_id:  # the county was bound mid-transaction
+                _set_rls_tenant(connection, tenant_id)
+                session.info["rls_tenant"] = tenant_id
         if state.is_insert:
             return  # rows are checked by before_flush, or by the reviewed bulk writers
         state.statement = state.statement.options(
@@ -131,7 +133,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # Optimistic disconnect handling: recycle connections instead of pinging before every checkout
+    # (a ping is one more round trip on every request).
+    kwargs.setdefault("pool_recycle", 300)
     return create_engine(url, **kwargs)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from jifen import audit
 from jifen.models import PluginEnablement
 from jifen.plugin_manager import catalog, require_installed
+from jifen.tenancy import require_tenant
 
 
 class InvalidPluginSettings(ValueError):
@@ -21,7 +22,11 @@ class InvalidPluginSettings(ValueError):
 def enabled_plugin_names(session: Session) -> frozenset[str]:
     """The bound county's enabled plugins that are installed in this deployment."""
     installed = catalog()
-    names = session.scalars(select(PluginEnablement.plugin_name).where(PluginEnablement.enabled.is_(True)))
+    # Runs on every portal request: a core select on the session's connection, scoped by hand
+    # (the ORM hook would add the same criterion) and by row-level security on PostgreSQL.
+    table = PluginEnablement.__table__
+    query = select(table.c.plugin_name).where(table.c.tenant_id == require_tenant().id, table.c.enabled.is_(True))
+    names = session.connection().execute(query).scalars()
     return frozenset(n for n in names if n in installed)
 
 
@@ -75,6 +80,4 @@ def plugin_settings(session: Session, name: str) -> dict:
 
 
 def _key(session: Session, name: str) -> tuple[int, str]:
-    from jifen.tenancy import require_tenant
-
     return (require_tenant().id, name)

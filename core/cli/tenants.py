@@ -12,6 +12,7 @@ from sqlalchemy import select
 from jifen.cli.context import session
 from jifen.models import Tenant
 from jifen.tenant_folders import TenantFolderError, apply_spec, read_spec, tenant_folders
+from jifen.web.tenant_routing import forget_tenants
 
 group = click.Group("tenants", help="Counties (tenants).")
 
@@ -29,6 +30,7 @@ def load(slug: str | None):
             _, changes = apply_spec(db, spec)
             click.echo(f"{spec.slug}: {', '.join(changes) if changes else 'unchanged'}")
         db.commit()
+        forget_tenants()
     except TenantFolderError as exc:
         db.rollback()
         raise click.ClickException(str(exc)) from None

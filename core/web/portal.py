@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, send_from_directory
 
 from jifen.web import county
+from jifen.web.i18n import current_locale
+from jifen.web.page_cache import cached_for_anonymous
 from jifen.web.security import public
 from jifen.web.theme import render, static_folder
 
@@ -14,7 +16,10 @@ bp = Blueprint("portal", __name__)
 @bp.get("/")
 @public
 def landing():
-    return render("portal/landing.html", programs=county.programs(), score_items=county.score_items())
+    key = ("landing", g.tenant, current_locale(), county.enabled_plugins())
+    return cached_for_anonymous(
+        key, lambda: render("portal/landing.html", programs=county.programs(), score_items=county.score_items())
+    )
 
 
 @bp.get("/programs/<key>")

@@ -108,6 +108,12 @@ def _headers(response):
     return response
 
 
+@limiter.request_filter
+def _only_writes_are_limited() -> bool:
+    # Limits guard logins and uploads (POST); reading a page is never limited, and skips the check.
+    return request.method in ("GET", "HEAD")
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"

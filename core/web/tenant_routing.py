@@ -11,7 +11,9 @@ view runs; an unknown county is a 404, never a fallback to some default county.
 
 from __future__ import annotations
 
-from flask import Flask, abort, g
+import time
+
+from flask import Flask, abort, current_app, g
 from sqlalchemy import select
 
 from jifen.db import get_db
@@ -47,13 +49,30 @@ def get_db_from(app: Flask):
     return app.extensions["jifen.db"]
 
 
+TENANT_CACHE_SECONDS = 5.0
+
+
+def _tenant_cache() -> dict[str, tuple[float, TenantRef]]:
+    return current_app.extensions.setdefault("jifen.tenant_cache", {})
+
+
 def lookup_tenant(slug: str) -> TenantRef | None:
-    """The county called ``slug``, read on its own short connection (before any tenant transaction)."""
+    """The county called ``slug``, read on its own short connection (before any tenant transaction).
+
+    Found counties are kept for a few seconds per process (their name and colours change rarely;
+    ``jifen tenants load`` forgets them at once in its own process); unknown slugs are never cached.
+    """
+    now = time.monotonic()
+    cache = _tenant_cache()
+    cached = cache.get(slug)
+    if cached is not None and now - cached[0] < TENANT_CACHE_SECONDS:
+        return cached[1]
     with get_db().engine.connect() as conn:
         row = conn.execute(select(Tenant.__table__).where(Tenant.slug == slug)).mappings().first()
     if row is None:
+        cache.pop(slug, None)
         return None
-    return TenantRef(
+    tenant = TenantRef(
         id=row["id"],
         slug=row["slug"],
         name_zh=row["name_zh"],
@@ -64,6 +83,12 @@ def lookup_tenant(slug: str) -> TenantRef | None:
         logo=row["logo"],
         settings=dict(row["settings"] or {}),
     )
+    cache[slug] = (now, tenant)
+    return tenant
+
+
+def forget_tenants() -> None:
+    _tenant_cache().clear()
 
 
 def init_app(app: Flask) -> None:

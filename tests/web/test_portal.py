@@ -52,6 +52,7 @@ def test_chinese_by_default_english_on_a_switch(client):
 
 
 def test_county_resolved_from_its_host_name(client):
+    assert 'href="/haining/programs/school_enrollment"' in client.get("/haining/").get_data(as_text=True)
     response = client.get("/", headers={"Host": "haining.jifen.localhost"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "海宁市" in html
@@ -75,3 +76,11 @@ def test_pages_are_usable_on_a_phone_and_send_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "style=" not in response.get_data(as_text=True)  # no inline styles: the CSP forbids them
+
+
+def test_logged_in_visitors_get_their_own_page_not_a_shared_one(client, make_user, login):
+    anonymous = client.get("/jiashan/").get_data(as_text=True)
+    assert "/jiashan/login" in anonymous
+    login(client, make_user("jiashan"))
+    personal = client.get("/jiashan/").get_data(as_text=True)
+    assert "/jiashan/logout" in personal and personal != anonymous

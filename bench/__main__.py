@@ -1,0 +1,28 @@
+"""``python -m bench [NAME ...]``: run the named benchmarks (all of them when none is named)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import landing
+
+BENCHMARKS = {
+    "landing": landing.run,
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    status = 0
+    for name in names:
+        print(f"== {name}")
+        status = max(status, BENCHMARKS[name]())
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
