@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JIFEN_INSTANCE_PATH ?= $(CURDIR)/instance
+DEV_PORT ?= 5000
 
 .PHONY: dev test test-sqlite install translations messages bench clean
 
@@ -27,8 +28,8 @@ dev: install
 	$(BIN)/jifen db upgrade
 	$(BIN)/jifen tenants load
 	$(BIN)/jifen demo accounts
-	@echo "Serving http://127.0.0.1:5000/  (counties: /jiashan/ /haining/)"
-	$(BIN)/jifen run --host 127.0.0.1 --port 5000
+	@echo "Serving http://127.0.0.1:$(DEV_PORT)/  (counties: /jiashan/ /haining/)"
+	$(BIN)/jifen run --host 127.0.0.1 --port $(DEV_PORT)
 
 # The whole suite, on SQLite and on PostgreSQL (skipped, and said so, when PostgreSQL is not reachable).
 test: install

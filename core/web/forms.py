@@ -5,12 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from jifen.identity import accounts, national_id, passwords
 
 _required = DataRequired(message=_l("This field is required."))
 
 
 class RegisterForm(FlaskForm):
+    """Every field is checked on submit, so the applicant sees all problems at once."""
+
     real_name = StringField(_l("Real name"), validators=[_required, Length(max=50)])
     id_number = StringField(_l("National ID number"), validators=[_required, Length(max=30)])
     mobile = StringField(_l("Mobile number"), validators=[_required, Length(max=20)])
@@ -18,6 +22,30 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat password"), validators=[_required, EqualTo("password", message=_l("The two passwords differ."))]
     )
+
+    def validate_real_name(self, field):
+        _check(accounts.check_real_name, field.data)
+
+    def validate_id_number(self, field):
+        try:
+            national_id.validate(field.data)
+        except national_id.InvalidNationalId as exc:
+            raise ValidationError(exc.args[0]) from None
+
+    def validate_mobile(self, field):
+        _check(accounts.check_mobile, field.data)
+
+    def validate_password(self, field):
+        reason = passwords.weakness(field.data or "", self.mobile.data or "", national_id.normalize(self.id_number.data))
+        if reason:
+            raise ValidationError(reason)
+
+
+def _check(check, value) -> None:
+    try:
+        check(value)
+    except accounts.AccountError as exc:
+        raise ValidationError(exc.message) from None
 
 
 class LoginForm(FlaskForm):

@@ -154,3 +154,11 @@ def test_malformed_values_are_refused_cleanly(client, county):
     assert response.status_code == 400
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
     assert count_users(county, "jiashan") == 0
+
+
+def test_all_problems_of_a_registration_are_shown_at_once(client):
+    client.get("/jiashan/?lang=en")
+    response = client.submit("/jiashan/register", form(real_name="", id_number="123", mobile="999"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This field is required." in html and "18 characters" in html and "11 digits" in html
