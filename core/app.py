@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from jinja2 import ChoiceLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jifen.config import REPO_ROOT, load_config
 from jifen.db import Database, close_session
@@ -53,5 +54,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from jifen.web import register_web
 
     register_web(app)
+    if app.config["JIFEN_TRUSTED_PROXIES"]:
+        # Client address and scheme from the load balancer (rate limits key on the address).
+        proxies = app.config["JIFEN_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.teardown_appcontext(close_session)
     return app

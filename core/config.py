@@ -58,6 +58,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": env.get("JIFEN_RATELIMIT", "on") != "off",
         "RATELIMIT_HEADERS_ENABLED": True,
         "JIFEN_LOGIN_RATE_LIMIT": env.get("JIFEN_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "JIFEN_TRUSTED_PROXIES": int(env.get("JIFEN_TRUSTED_PROXIES", "0")),
     }
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     config.update(overrides)

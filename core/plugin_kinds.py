@@ -30,6 +30,8 @@ CATEGORIES = (
 )
 
 QUOTA_MODES = ("headcount", "cutoff", "threshold")
+FAMILY_RULES = (None, "higher_ranked_spouse", "higher_ranked_parent")
+OFFER_RULES = (None, "decline_forfeits", "decline_passes_on")
 
 
 class EmptySettings(ma.Schema):
@@ -94,7 +96,8 @@ class ServiceProgram:
     :param sub_quota_by: what the quota is split by (``"town"``, ``"school"``) or ``None``.
     :param tie_breaks: ordered subtotal names that break equal totals before the seeded lottery.
     :param publication_days: working days the provisional list is published (公示).
-    :param family_rule: ``"higher_ranked_spouse"`` or ``None``.
+    :param family_rule: ``"higher_ranked_spouse"`` (a couple is served by the higher-ranked spouse),
+        ``"higher_ranked_parent"`` (a child's place goes by the higher-scoring parent) or ``None``.
     :param offer_rule: ``"decline_forfeits"``, ``"decline_passes_on"`` or ``None``.
     :param settings_schema: marshmallow schema of the county's settings for the program.
     """
@@ -114,6 +117,10 @@ class ServiceProgram:
         _check_common("service program", self.key, self.names)
         if self.quota_mode not in QUOTA_MODES:
             raise ValueError(f"service program {self.key!r}: quota_mode must be one of {QUOTA_MODES}")
+        if self.family_rule not in FAMILY_RULES:
+            raise ValueError(f"service program {self.key!r}: family_rule must be one of {FAMILY_RULES}")
+        if self.offer_rule not in OFFER_RULES:
+            raise ValueError(f"service program {self.key!r}: offer_rule must be one of {OFFER_RULES}")
         if self.publication_days < 1:
             raise ValueError(f"service program {self.key!r}: publication_days must be at least 1")
 

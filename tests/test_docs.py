@@ -32,7 +32,7 @@ def test_every_hook_has_a_section_with_its_exact_signature(name, fn):
 
 def test_every_environment_variable_is_documented():
     sources = "\n".join(p.read_text(encoding="utf-8") for p in (Path(hookspecs.__file__).parent).rglob("*.py"))
-    names = set(re.findall(r'(?:environ|env)\.get\("([A-Z_]+)"', sources))
+    names = set(re.findall(r'(?:os\.environ|\benv)\.get\("([A-Z_]+)"', sources))
     names |= set(re.findall(r'os\.environ\["([A-Z_]+)"\]', sources))
     assert "SECRET_KEY" in names and "DATABASE_URL" in names
     documented = (DOCS / "configuration.md").read_text(encoding="utf-8")

@@ -64,3 +64,19 @@ def set_role(tenant_slug, mobile, role, department):
             raise click.ClickException(f"{exc.field}: {exc.message}") from None
         db.commit()
     click.echo(f"{mobile}: {role}{' (' + department + ')' if department else ''}" + ("" if changed else " (unchanged)"))
+
+
+@group.command("platform-password")
+@click.argument("username")
+@click.password_option(help="The new password (asked for when left out).")
+@with_appcontext
+def platform_password(username, password):
+    """Set a platform administrator's password (ends their open sessions)."""
+    db = session()
+    try:
+        accounts.set_platform_admin_password(db, username, password)
+    except accounts.AccountError as exc:
+        db.rollback()
+        raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    db.commit()
+    click.echo(f"password of {username} changed")

@@ -188,3 +188,13 @@ def authenticate_platform_admin(session: Session, username: str, password: str) 
     if admin is None or not admin.is_active or not passwords.verify_password(admin.password_hash, password or ""):
         return None
     return admin
+
+
+def set_platform_admin_password(session: Session, username: str, password: str) -> None:
+    admin = session.scalar(select(PlatformAdmin).where(PlatformAdmin.username == username))
+    if admin is None:
+        raise AccountError("username", _l("No platform administrator is called %(name)s.", name=username))
+    reason = passwords.weakness(password)
+    if reason:
+        raise AccountError("password", reason)
+    admin.password_hash = passwords.hash_password(password)

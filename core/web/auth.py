@@ -77,7 +77,7 @@ def account():
 def change_password():
     form = PasswordChangeForm()
     if current_user.is_platform_admin:
-        flash(_("Platform administrators change their password with the jifen command."), "error")
+        flash(_("Platform administrators change their password with: jifen users platform-password"), "error")
         return redirect(url_for("auth.account"))
     if form.validate_on_submit():
         session = get_session()

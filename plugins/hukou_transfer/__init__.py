@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 
 from jifen.hookspecs import hookimpl
@@ -9,7 +11,7 @@ from jifen.plugin_kinds import ServiceProgram
 
 
 class HukouTransferSettings(ma.Schema):
-    threshold = ma.fields.Decimal(load_default="60", as_string=True, validate=ma.validate.Range(min=0))
+    threshold = ma.fields.Decimal(load_default=Decimal("60"), as_string=True, validate=ma.validate.Range(min=0))
     second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
 
 
