@@ -71,6 +71,11 @@ def set_plugin_enabled(
             target_id=name,
             details={"settings_changed": settings is not None},
         )
+        if catalog()[name].score_items:
+            from jifen.rules import ensure_current_version  # rules builds on this module
+
+            session.flush()
+            ensure_current_version(session, actor=actor, note=f"plugin {name} {'on' if enabled else 'off'}")
     return changed
 
 

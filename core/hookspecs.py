@@ -35,6 +35,36 @@ def register_service_programs():
     """
 
 
+# --- Events and checks: called per county, for the enabled plugins and the core's default plugins ---
+
+
+@hookspec
+def check_eligibility(applicant, settings):
+    """Veto conditions (一票否决): say why an applicant may not submit.
+
+    :param applicant: :class:`jifen.eligibility.ApplicantFacts`, what the applicant declared about
+        themselves and their family, with ``as_of``, the date of the check.
+    :param settings: the county's ``[eligibility]`` settings (a dict; keys are the plugins' own).
+    :returns: a list of :class:`jifen.eligibility.Veto` (empty or ``None`` when nothing fails).
+    """
+
+
+@hookspec
+def send_notification(user, subject, body, tenant):
+    """Deliver a notification through a channel (SMS, e-mail, ...).
+
+    The core always writes the in-portal message first; this hook is for other channels. Every
+    enabled implementation is called; a channel that fails must raise, and the core logs it without
+    undoing the change that caused the notification.
+
+    :param user: the :class:`jifen.models.User` to notify.
+    :param subject: one line, in the user's county language.
+    :param body: the message text.
+    :param tenant: the bound :class:`jifen.tenancy.TenantRef`.
+    :returns: nothing.
+    """
+
+
 # --- Deployment: called once for every installed plugin, whatever the counties enabled ----------
 
 

@@ -38,6 +38,17 @@ class EmptySettings(ma.Schema):
     """Settings schema for a declaration that has none."""
 
 
+class ItemSettings(ma.Schema):
+    """Base for score item settings: every item type may be capped by the county.
+
+    ``cap`` limits what all of an applicant's items of this type count together (e.g. awards: cap 60).
+    """
+
+    cap = ma.fields.Decimal(allow_none=True, load_default=None, as_string=True, validate=ma.validate.Range(min=0))
+
+
+AGGREGATES = ("max", "sum", "single")
+
 def localized(names: dict[str, str], locale: str) -> str:
     """Pick ``names[locale]``, falling back to Chinese, then English, then any."""
     for candidate in (locale, locale.split("_")[0], "zh", "en"):
@@ -63,8 +74,14 @@ class ScoreItemType:
     :param input_schema: marshmallow schema of what an applicant declares.
     :param evidence: kinds of document the applicant uploads, e.g. ``("diploma",)``.
     :param department: key of the department that verifies it (``education``, ``police``, ...).
-    :param settings_schema: marshmallow schema of the county's points table, caps and groups.
-    :param score: pure function ``(verified_input, settings) -> Decimal``.
+    :param settings_schema: marshmallow schema of the county's points table and cap; derive it from
+        :class:`ItemSettings`.
+    :param score: pure function ``(verified_input, settings) -> Decimal``: what one item is worth.
+        ``settings`` is the county's loaded settings plus ``"as_of"``, the date the rules apply on
+        (for ages and years). Negative for deductions.
+    :param aggregate: how several items of this type count together: ``"max"`` (only the highest
+        counts: education, skill), ``"sum"`` (all count, up to the cap: patents, awards) or
+        ``"single"`` (an applicant declares it once: age, residence).
     """
 
     key: str
@@ -74,12 +91,15 @@ class ScoreItemType:
     department: str
     score: Callable[[dict, dict], Decimal]
     evidence: tuple[str, ...] = ()
-    settings_schema: type[ma.Schema] = EmptySettings
+    settings_schema: type[ma.Schema] = ItemSettings
+    aggregate: str = "max"
 
     def __post_init__(self) -> None:
         _check_common("score item type", self.key, self.names)
         if self.category not in CATEGORIES:
             raise ValueError(f"score item type {self.key!r}: unknown category {self.category!r}")
+        if self.aggregate not in AGGREGATES:
+            raise ValueError(f"score item type {self.key!r}: aggregate must be one of {AGGREGATES}")
 
     def name(self, locale: str) -> str:
         return localized(self.names, locale)

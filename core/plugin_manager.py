@@ -8,6 +8,7 @@ plugins, so switching a plugin is effective on the next request without a restar
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import threading
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from functools import lru_cache
 import pluggy
 
 from jifen import hookspecs
+from jifen.default_plugins import DEFAULT_PLUGINS
 from jifen.plugin_kinds import ScoreItemType, ServiceProgram
 
 ENTRY_POINT_GROUP = "jifen.plugins"
@@ -44,6 +46,9 @@ def load_installed_plugins() -> None:
     with _lock:
         if _loaded:
             return
+        for module_name in DEFAULT_PLUGINS:  # always on, never switchable
+            if pm.get_plugin(module_name) is None:
+                pm.register(importlib.import_module(module_name), name=module_name)
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
                 continue

@@ -19,6 +19,7 @@ from jifen import audit
 from jifen.enablement import InvalidPluginSettings, set_plugin_enabled, validate_settings
 from jifen.models import Tenant, TenantHost
 from jifen.plugin_manager import UnknownPlugin, require_installed
+from jifen.rules import ensure_current_version
 from jifen.tenancy import bind_tenant
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -156,5 +157,6 @@ def apply_spec(session: Session, spec: TenantSpec, *, actor: str = "cli") -> tup
                 target_id=spec.slug,
                 details={"changed": [c for c in changes if not c.startswith("plugin:")]},
             )
+        ensure_current_version(session, actor=actor, note="county folder loaded")  # [scoring] may have changed
         session.flush()  # while the county is still bound
     return tenant, (["created"] if created else []) + changes

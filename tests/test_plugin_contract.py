@@ -103,9 +103,9 @@ def test_plugin_version_folders_are_migrated_and_downgraded(spy, tmp_path, app):
     migrations_runner.upgrade(app, "heads", url=url)
     engine = create_engine(url)
     assert "spy_things" in inspect(engine).get_table_names()
-    assert migrations_runner.current(app, url=url) == ["spy_0001"]  # depends on core_0001
+    assert "spy_0001" in migrations_runner.current(app, url=url)
     migrations_runner.downgrade(app, "spy@base", url=url)
-    assert migrations_runner.current(app, url=url) == ["core_0001"]
+    assert "spy_0001" not in migrations_runner.current(app, url=url)
     assert "spy_things" not in inspect(create_engine(url)).get_table_names()
     assert "users" in inspect(create_engine(url)).get_table_names()
     engine.dispose()

@@ -1,8 +1,16 @@
 """The core's tables. Plugins that own tables declare them in their own package, prefixed with their name."""
 
+from jifen.models.applicant import ApplicantProfile, FamilyMember
+from jifen.models.application import Application, DeclaredItem, EvidenceFile, ItemReview, StatusEvent
 from jifen.models.audit import AuditEvent
+from jifen.models.message import Message
 from jifen.models.plugin_state import PluginEnablement
+from jifen.models.points import LedgerEntry, RuleVersion
 from jifen.models.tenant import Tenant, TenantHost
 from jifen.models.user import PlatformAdmin, User
 
-__all__ = ["AuditEvent", "PluginEnablement", "PlatformAdmin", "Tenant", "TenantHost", "User"]
+__all__ = [
+    "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "EvidenceFile", "FamilyMember", "ItemReview",
+    "LedgerEntry", "Message", "PluginEnablement", "PlatformAdmin", "RuleVersion", "StatusEvent", "Tenant",
+    "TenantHost", "User",
+]
