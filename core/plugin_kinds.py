@@ -7,6 +7,7 @@ They are plain frozen data: the core reads them, stores nothing of them but thei
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -82,6 +83,12 @@ class ScoreItemType:
     :param aggregate: how several items of this type count together: ``"max"`` (only the highest
         counts: education, skill), ``"sum"`` (all count, up to the cap: patents, awards) or
         ``"single"`` (an applicant declares it once: age, residence).
+    :param sample: optional ``(random.Random) -> dict``: a realistic input for synthetic applicants
+        (``jifen demo-data``, benchmarks, property tests); it must pass ``input_schema``.
+
+    Input schema fields carry their labels for the portal's forms in ``metadata``:
+    ``metadata={"label": {"zh": ..., "en": ...}}``, and for a ``OneOf`` field
+    ``metadata={"choices": {value: {"zh": ..., "en": ...}}}``.
     """
 
     key: str
@@ -93,6 +100,7 @@ class ScoreItemType:
     evidence: tuple[str, ...] = ()
     settings_schema: type[ma.Schema] = ItemSettings
     aggregate: str = "max"
+    sample: Callable[[random.Random], dict] | None = None
 
     def __post_init__(self) -> None:
         _check_common("score item type", self.key, self.names)
