@@ -45,8 +45,11 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "JIFEN_PLATFORM_HOSTS": [
             h.strip() for h in env.get("JIFEN_PLATFORM_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()
         ],
-        "MAX_CONTENT_LENGTH": int(env.get("JIFEN_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
-        "MAX_FORM_MEMORY_SIZE": 500 * 1024,
+        "MAX_CONTENT_LENGTH": int(env.get("JIFEN_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
+        # Evidence files: where they are kept (outside the web root) and how large one may be.
+        "JIFEN_EVIDENCE_DIR": env.get("JIFEN_EVIDENCE_DIR") or None,
+        "JIFEN_MAX_UPLOAD_BYTES": int(env.get("JIFEN_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
+        "MAX_FORM_MEMORY_SIZE": 500 * 1024,  # text fields; files stream to disk
         "MAX_FORM_PARTS": 200,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -53,24 +53,20 @@ def set_plugin_enabled(
     require_installed(name)
     row = session.get(PluginEnablement, _key(session, name))
     cleaned = validate_settings(name, settings if settings is not None else (row.settings if row else {}))
+    before_settings = dict(row.settings) if row is not None else None
+    switched = row is None or row.enabled != enabled
+    settings_changed = row is not None and row.settings != cleaned
     if row is None:
         row = PluginEnablement(plugin_name=name, enabled=enabled, settings=cleaned)
         session.add(row)
-        changed = True
-    else:
-        changed = row.enabled != enabled or row.settings != cleaned
-        if changed:
-            row.enabled = enabled
-            row.settings = cleaned
+    elif switched or settings_changed:
+        row.enabled = enabled
+        row.settings = cleaned
+    changed = switched or settings_changed
     if changed:
-        audit.record(
-            session,
-            "plugin.enabled" if enabled else "plugin.disabled",
-            actor=actor,
-            target_type="plugin",
-            target_id=name,
-            details={"settings_changed": settings is not None},
-        )
+        action = ("plugin.enabled" if enabled else "plugin.disabled") if switched else "plugin.settings_changed"
+        details = {"before": before_settings, "after": cleaned} if settings_changed else {}
+        audit.record(session, action, actor=actor, target_type="plugin", target_id=name, details=details)
         if catalog()[name].score_items:
             from jifen.rules import ensure_current_version  # rules builds on this module
 

@@ -100,6 +100,7 @@ def app(jifen_database, jifen_config, tmp_path):
         "RATELIMIT_ENABLED": False,
         "JIFEN_TENANTS_DIR": str(REPO_ROOT / "tenants"),
         "JIFEN_DB_KIND": jifen_database.kind,
+        "JIFEN_EVIDENCE_DIR": str(tmp_path / "evidence"),
     }
     config.update(jifen_config)
     app = create_app(config)

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from jifen import audit
+from jifen import audit, rules
 from jifen.db import get_session
-from jifen.enablement import InvalidPluginSettings, set_plugin_enabled
+from jifen.enablement import InvalidPluginSettings, plugin_settings, set_plugin_enabled
 from jifen.identity import accounts, national_id
-from jifen.models import AuditEvent, User
-from jifen.plugin_manager import UnknownPlugin, catalog
-from jifen.web import county
+from jifen.models import AuditEvent, RuleVersion, User
+from jifen.plugin_manager import UnknownPlugin, catalog, plugin_of
+from jifen.web import county, item_forms
 from jifen.web.forms import EmptyForm, RoleForm, add_error
 from jifen.web.i18n import current_locale
 from jifen.web.navigation import form_page
@@ -111,3 +111,42 @@ def audit_trail():
     events = session.scalars(query).all()
     check = audit.verify(session) if before is None else None
     return render("admin/audit.html", events=events, check=check, page_size=PAGE_SIZE)
+
+
+@bp.get("/rules")
+@roles_required("admin")
+def rules_overview():
+    session = get_session()
+    types = rules.county_item_types(session)
+    versions = session.scalars(select(RuleVersion).order_by(RuleVersion.version.desc()).limit(50)).all()
+    current = versions[0] if versions else None
+    return render("admin/rules.html", types=types, versions=versions, current=current)
+
+
+@bp.route("/rules/<key>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_rules(key: str):
+    session = get_session()
+    item_type = rules.county_item_types(session).get(key)
+    if item_type is None:
+        abort(404)
+    plugin = plugin_of(key)
+    fields = item_forms.specs(item_type.settings_schema())
+    errors, values = {}, item_forms.shown(plugin_settings(session, plugin), fields)
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        values = dict(request.form)
+        try:
+            set_plugin_enabled(session, plugin, True, actor=current_user.actor,
+                               settings=item_forms.read(request.form, "", fields))
+        except InvalidPluginSettings as exc:
+            session.rollback()
+            errors = item_forms.translate_errors(exc.messages)
+        else:
+            session.commit()
+            flash(_("Saved. The new values are a new rule version; confirmed points keep their version until a rescore."),
+                  "success")
+            return redirect(url_for("admin.rules_overview"))
+    status = 400 if errors else 200
+    return render("admin/rules_edit.html", item_type=item_type, fields=fields, values=values, errors=errors,
+                  form=form), status

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from jifen.identity import accounts, national_id, passwords
 
@@ -87,3 +87,40 @@ def add_error(form: FlaskForm, field: str, message) -> None:
         target.errors = list(target.errors) + [message]
     else:
         form.form_errors.append(message)
+
+
+class ProfileForm(FlaskForm):
+    has_residence_permit = BooleanField(_l("I hold a residence permit of this province"))
+    permit_number = StringField(_l("Residence permit number"), validators=[Length(max=40)])
+    works_in_county_since = DateField(_l("Working in this county continuously since"), validators=[Optional()])
+    employer = StringField(_l("Employer (or 'self-employed')"), validators=[Length(max=100)])
+    town = StringField(_l("Town or subdistrict where you work"), validators=[Length(max=40)])
+    criminal_penalty = BooleanField(_l("I have received a criminal penalty"))
+    births_over_quota = BooleanField(_l("I have births over the family-planning quota"))
+
+
+class FamilyMemberForm(FlaskForm):
+    relation = SelectField(_l("Relation"), choices=[("child", _l("Child")), ("spouse", _l("Spouse"))])
+    real_name = StringField(_l("Name"), validators=[_required, Length(max=50)])
+    id_number = StringField(_l("National ID number"), validators=[_required, Length(max=30)])
+    criminal_record = BooleanField(_l("Has a criminal record in this county"))
+
+    def validate_id_number(self, field):
+        try:
+            national_id.validate(field.data)
+        except national_id.InvalidNationalId as exc:
+            raise ValidationError(exc.args[0]) from None
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[_required, Length(max=2000)])
+
+
+class SupplementForm(FlaskForm):
+    note = TextAreaField(_l("What you added or corrected"), validators=[_required, Length(max=2000)])
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=[
+        ("verified", _l("Verify")), ("supplement_requested", _l("Ask for a supplement")), ("rejected", _l("Reject"))])
+    reason = TextAreaField(_l("Reason (the applicant reads it)"), validators=[Length(max=2000)])

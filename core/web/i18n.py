@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
 
 LOCALES = {"zh_Hans_CN": "中文", "en": "English"}
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -32,6 +33,30 @@ def html_lang() -> str:
     return "zh-CN" if current_locale().startswith("zh") else "en"
 
 
+STATUS_LABELS = {
+    "none": _l("Not started"),
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted, in review"),
+    "supplement_requested": _l("Supplement requested"),
+    "supplemented": _l("Supplement sent"),
+    "confirmed": _l("Points confirmed"),
+    "recheck_requested": _l("Re-check requested"),
+    "declared": _l("Declared"),
+    "pending": _l("Waiting for the department"),
+    "verified": _l("Verified"),
+    "rejected": _l("Not accepted"),
+    "item_verified": _l("Item verified"),
+    "item_rejected": _l("Item not accepted"),
+    "item_supplement_requested": _l("Supplement requested for an item"),
+}
+NOTE_LABELS = {
+    "not_highest": _l("only the highest counts"),
+    "capped": _l("capped"),
+    "one_of": _l("only one of these items counts"),
+    "not_offered": _l("not scored in this county"),
+}
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     app.before_request(_remember_choice)
@@ -49,4 +74,6 @@ def init_app(app: Flask) -> None:
             ),
             "localized": lambda obj: obj.name(locale.split("_")[0]),
             "localized_summary": lambda obj: obj.summary(locale.split("_")[0]),
+            "status_label": lambda status: STATUS_LABELS.get(status, status),
+            "note_label": lambda note: NOTE_LABELS.get(note, note),
         }

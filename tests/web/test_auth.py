@@ -143,9 +143,12 @@ def test_form_without_csrf_token_is_refused_and_changes_nothing(client, county):
 
 def test_oversized_request_is_refused_with_a_clear_message(client):
     client.get("/jiashan/?lang=en")
-    response = client.post("/jiashan/register", data={"real_name": "x" * (3 * 1024 * 1024)})
+    response = client.post("/jiashan/register", data={"real_name": "x" * (9 * 1024 * 1024)})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
+    # A huge field under the body limit: the field's own limit answers, clearly.
+    response = client.submit("/jiashan/register", {"real_name": "x" * (600 * 1024)})
+    assert response.status_code == 400 and "longer than 50 characters" in response.get_data(as_text=True)
 
 
 def test_malformed_values_are_refused_cleanly(client, county):

@@ -1,0 +1,130 @@
+"""Forms generated from a plugin's marshmallow schema: declared items, the calculator, points tables.
+
+A plugin declares its fields once (with ``metadata={"label": ..., "choices": ...}``); the portal
+draws them, reads them back as strings, and marshmallow does the checking. Only the field kinds
+below are drawn; a schema using another kind fails loudly here rather than showing a broken form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import marshmallow as ma
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+# Marshmallow's own messages, so they reach the catalogue and are shown translated.
+_MARSHMALLOW_MESSAGES = (
+    _l("Missing data for required field."), _l("Not a valid date."), _l("Not a valid integer."),
+    _l("Not a valid number."), _l("Not a valid string."), _l("Not a valid boolean."), _l("Not a valid list."),
+    _l("Must be one of: {choices}."), _l("Field may not be null."), _l("Unknown field."),
+    _l("Must be greater than or equal to {min}."), _l("Must be less than or equal to {max}."),
+    _l("Must be greater than or equal to {min} and less than or equal to {max}."),
+    _l("Shorter than minimum length {min}."), _l("Longer than maximum length {max}."),
+    _l("Length must be between {min} and {max}."),
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str  # text, integer, decimal, date, boolean, choice, integer_list, decimal_map
+    label: dict
+    required: bool
+    choices: tuple[tuple[str, dict], ...] = ()
+
+
+def _kind(field: ma.fields.Field) -> str:
+    if isinstance(field, ma.fields.Date):
+        return "date"
+    if isinstance(field, ma.fields.Boolean):
+        return "boolean"
+    if isinstance(field, ma.fields.Integer):
+        return "integer"
+    if isinstance(field, (ma.fields.Decimal, ma.fields.Float)):
+        return "decimal"
+    if isinstance(field, ma.fields.List) and isinstance(field.inner, ma.fields.Integer):
+        return "integer_list"
+    if isinstance(field, ma.fields.Dict):
+        return "decimal_map"
+    if isinstance(field, ma.fields.String):
+        return "choice" if _one_of(field) else "text"
+    raise TypeError(f"the portal cannot draw a {type(field).__name__} field")
+
+
+def _one_of(field: ma.fields.Field):
+    validators = getattr(field, "validators", None) or ([field.validate] if field.validate else [])
+    return next((v for v in validators if isinstance(v, ma.validate.OneOf)), None)
+
+
+def specs(schema: ma.Schema) -> list[FieldSpec]:
+    result = []
+    for name, field in schema.fields.items():
+        if field.dump_only:
+            continue
+        kind = _kind(field)
+        label = field.metadata.get("label") or {"zh": name, "en": name.replace("_", " ")}
+        choices: tuple = ()
+        if kind == "choice":
+            named = field.metadata.get("choices", {})
+            choices = tuple((value, named.get(value, {"zh": value, "en": value})) for value in _one_of(field).choices)
+        elif kind == "decimal_map":
+            key_field = field.key_field
+            one_of = _one_of(key_field) if key_field is not None else None
+            named = field.metadata.get("choices", {})
+            choices = tuple((value, named.get(value, {"zh": value, "en": value})) for value in (one_of.choices if one_of else ()))
+        result.append(FieldSpec(name, kind, label, bool(field.required), choices))
+    return result
+
+
+def read(form, prefix: str, fields: list[FieldSpec]) -> dict:
+    """What was typed, as marshmallow expects it; empty optional fields are left out."""
+    data: dict = {}
+    for spec in fields:
+        key = f"{prefix}{spec.name}"
+        if spec.kind == "boolean":
+            data[spec.name] = form.get(key) in ("on", "true", "1", "y")
+        elif spec.kind == "integer_list":
+            raw = (form.get(key) or "").replace("，", ",").strip()
+            if raw:
+                data[spec.name] = [part.strip() for part in raw.split(",") if part.strip()]
+        elif spec.kind == "decimal_map":
+            values = {value: (form.get(f"{key}.{value}") or "").strip() for value, _ in spec.choices}
+            data[spec.name] = {k: v for k, v in values.items() if v != ""}
+        else:
+            raw = (form.get(key) or "").strip()
+            if raw != "":
+                data[spec.name] = raw
+    return data
+
+
+def shown(data: dict, fields: list[FieldSpec]) -> dict:
+    """Stored values as the form shows them (lists joined, maps flattened)."""
+    values = {}
+    for spec in fields:
+        value = data.get(spec.name)
+        if value is None:
+            continue
+        if spec.kind == "integer_list":
+            values[spec.name] = ", ".join(str(v) for v in value)
+        elif spec.kind == "decimal_map":
+            for key, amount in value.items():
+                values[f"{spec.name}.{key}"] = amount
+        else:
+            values[spec.name] = value
+    return values
+
+
+def translate_errors(messages) -> dict[str, list[str]]:
+    """Marshmallow's messages, flattened per field and translated."""
+    flat: dict[str, list[str]] = {}
+    for field, value in (messages or {}).items():
+        texts = value if isinstance(value, list) else [value]
+        out = []
+        for text in texts:
+            if isinstance(text, dict):
+                out.extend(str(t) for sub in text.values() for t in (sub if isinstance(sub, list) else [sub]))
+            else:
+                out.append(gettext(str(text)) if isinstance(text, str) else str(text))
+        flat[str(field)] = out
+    return flat
