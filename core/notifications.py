@@ -23,8 +23,11 @@ def notify(session: Session, hooks: CountyHooks, user: User, subject, body) -> M
         subject, body = str(subject), str(body)
     message = Message(user_id=user.id, subject=subject[:200], body=body)
     session.add(message)
-    try:
-        hooks.send_notification(user=user, subject=str(subject), body=str(body), tenant=require_tenant())
-    except Exception:  # noqa: BLE001 - a channel's failure must not undo the change it reports
-        log.exception("a notification channel failed for user %s", user.id)
+    arguments = {"user": user, "subject": subject, "body": body, "tenant": require_tenant()}
+    # Each channel on its own: one failing gateway must neither stop the others nor undo the change.
+    for impl in hooks.send_notification.get_hookimpls():
+        try:
+            impl.function(**{name: arguments[name] for name in impl.argnames})
+        except Exception:  # noqa: BLE001
+            log.exception("notification channel %s failed for user %s", impl.plugin_name, user.id)
     return message

@@ -203,3 +203,11 @@ def test_family_spouse_link_needs_both_sides(client, app, make_user, login, coun
     other.submit("/jiashan/me/family", {"relation": "spouse", "real_name": "王芳", "id_number": wife.id_number})
     assert "both of you declared each other" in client.get("/jiashan/me/family").get_data(as_text=True)
     assert wife.id_number not in client.get("/jiashan/me/family").get_data(as_text=True)
+
+
+def test_profile_with_a_future_date_is_refused_and_keeps_input(client, make_user, login):
+    login(client, make_user("jiashan"))
+    client.get("/jiashan/?lang=en")
+    response = client.submit("/jiashan/me/profile", {"works_in_county_since": "2999-01-01", "employer": "某纺织厂"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "in the future" in html and 'value="某纺织厂"' in html
