@@ -91,7 +91,7 @@ def declare(session: Session, application: Application, item_type: ScoreItemType
     ):
         raise ApplicationError(_l("You have declared this item already; change or remove it instead."))
     item = DeclaredItem(application_id=application.id, item_type=item_type.key, input=data,
-                        department=item_type.department, status=ITEM_DECLARED)
+                        department=item_type.department_for(data), status=ITEM_DECLARED)
     session.add(item)
     session.flush()
     audit.record(session, "item.declared", actor=actor, target_type="item", target_id=item.id,
@@ -101,11 +101,10 @@ def declare(session: Session, application: Application, item_type: ScoreItemType
 
 def update_item(session: Session, item: DeclaredItem, item_type: ScoreItemType, raw: dict, *, actor: str) -> None:
     application = session.get(Application, (item.tenant_id, item.application_id))
-    if item.status == ITEM_SUPPLEMENT:
-        item.input = clean_input(item_type, raw)  # corrected during a supplement round
-    else:
+    if item.status != ITEM_SUPPLEMENT:  # corrections are allowed during a supplement round
         _editable(application)
-        item.input = clean_input(item_type, raw)
+    item.input = clean_input(item_type, raw)
+    item.department = item_type.department_for(item.input)
     audit.record(session, "item.changed", actor=actor, target_type="item", target_id=item.id)
 
 

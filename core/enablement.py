@@ -47,9 +47,14 @@ def validate_settings(plugin: str, settings: dict) -> dict:
 
 
 def set_plugin_enabled(
-    session: Session, name: str, enabled: bool, *, actor: str, settings: dict | None = None
+    session: Session, name: str, enabled: bool, *, actor: str, settings: dict | None = None,
+    new_rule_version: bool = True,
 ) -> bool:
-    """Switch ``name`` for the bound county; returns whether anything changed. Audited."""
+    """Switch ``name`` for the bound county; returns whether anything changed. Audited.
+
+    A change to a score item plugin makes a new rule version, unless the caller makes one itself
+    after several changes (``new_rule_version=False``, as loading a county folder does).
+    """
     require_installed(name)
     row = session.get(PluginEnablement, _key(session, name))
     cleaned = validate_settings(name, settings if settings is not None else (row.settings if row else {}))
@@ -67,7 +72,7 @@ def set_plugin_enabled(
         action = ("plugin.enabled" if enabled else "plugin.disabled") if switched else "plugin.settings_changed"
         details = {"before": before_settings, "after": cleaned} if settings_changed else {}
         audit.record(session, action, actor=actor, target_type="plugin", target_id=name, details=details)
-        if catalog()[name].score_items:
+        if new_rule_version and catalog()[name].score_items:
             from jifen.rules import ensure_current_version  # rules builds on this module
 
             session.flush()

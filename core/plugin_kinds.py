@@ -83,6 +83,11 @@ class ScoreItemType:
     :param aggregate: how several items of this type count together: ``"max"`` (only the highest
         counts: education, skill), ``"sum"`` (all count, up to the cap: patents, awards) or
         ``"single"`` (an applicant declares it once: age, residence).
+    :param cap_group: optional ``(verified_input, settings) -> (group, cap)``: items of this type in
+        the same group share ``cap`` (``None``: no cap), applied by the core before the type's ``cap``
+        (social service: volunteering and blood each up to 10; awards: per level).
+    :param department_of: optional ``(input) -> department key`` when the verifying department
+        depends on the input (blood donation goes to health, volunteering to civil affairs).
     :param sample: optional ``(random.Random) -> dict``: a realistic input for synthetic applicants
         (``jifen demo-data``, benchmarks, property tests); it must pass ``input_schema``.
 
@@ -100,6 +105,8 @@ class ScoreItemType:
     evidence: tuple[str, ...] = ()
     settings_schema: type[ma.Schema] = ItemSettings
     aggregate: str = "max"
+    cap_group: Callable[[dict, dict], tuple[str, Decimal | None]] | None = None
+    department_of: Callable[[dict], str] | None = None
     sample: Callable[[random.Random], dict] | None = None
 
     def __post_init__(self) -> None:
@@ -111,6 +118,9 @@ class ScoreItemType:
 
     def name(self, locale: str) -> str:
         return localized(self.names, locale)
+
+    def department_for(self, data: dict) -> str:
+        return self.department_of(data) if self.department_of else self.department
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def score(declared: Iterable[Declared], rules: Rules, types: Mapping[str, ScoreI
             continue
         settings = {**rules.items[key], "as_of": rules.as_of}
         raws = [(item, quantize(item_type.score(item.input, settings))) for item in items]
-        counted = _aggregate(item_type, raws, settings.get("cap"))
+        counted = _aggregate(item_type, raws, settings)
         for item, raw in raws:
             value, note = counted[item.id]
             lines[item.id] = Line(item.id, key, item_type.category, raw, value, note)
@@ -135,8 +135,8 @@ def score(declared: Iterable[Declared], rules: Rules, types: Mapping[str, ScoreI
     return Breakdown(ordered, total, subtotals, by_category)
 
 
-def _aggregate(item_type: ScoreItemType, raws, cap) -> dict[int, tuple[Decimal, str | None]]:
-    cap = quantize(cap) if cap is not None else None
+def _aggregate(item_type: ScoreItemType, raws, settings: dict) -> dict[int, tuple[Decimal, str | None]]:
+    cap = quantize(settings["cap"]) if settings.get("cap") is not None else None
     result: dict[int, tuple[Decimal, str | None]] = {}
     if item_type.aggregate in ("max", "single"):
         best_item, best = max(raws, key=lambda pair: pair[1])  # the first of equal maxima
@@ -148,12 +148,20 @@ def _aggregate(item_type: ScoreItemType, raws, cap) -> dict[int, tuple[Decimal, 
         result[best_item.id] = (value, note)
         return result
     running = ZERO
+    group_running: dict[str, Decimal] = {}
     for item, raw in raws:
-        value, note = raw, None
-        if cap is not None and raw > 0:
-            room = max(cap - running, ZERO)
-            if raw > room:
+        value, note, group = raw, None, None
+        if raw > 0 and item_type.cap_group is not None:
+            group, group_cap = item_type.cap_group(item.input, settings)
+            room = max(quantize(group_cap) - group_running.get(group, ZERO), ZERO) if group_cap is not None else None
+            if room is not None and value > room:
                 value, note = room, NOTE_CAPPED
+        if cap is not None and value > 0:
+            room = max(cap - running, ZERO)
+            if value > room:
+                value, note = room, NOTE_CAPPED
+        if group is not None:
+            group_running[group] = group_running.get(group, ZERO) + value
         running += value
         result[item.id] = (value, note)
     return result

@@ -146,7 +146,8 @@ def apply_spec(session: Session, spec: TenantSpec, *, actor: str = "cli") -> tup
     session.flush()
     with bind_tenant(tenant.ref()):
         for name, entry in sorted(spec.plugins.items()):
-            if set_plugin_enabled(session, name, entry["enabled"], actor=actor, settings=entry["settings"]):
+            if set_plugin_enabled(session, name, entry["enabled"], actor=actor, settings=entry["settings"],
+                                  new_rule_version=False):
                 changes.append(f"plugin:{name}")
         if created or any(not c.startswith("plugin:") for c in changes):
             audit.record(

@@ -25,16 +25,24 @@ _MARSHMALLOW_MESSAGES = (
 )
 
 
+MAX_ROWS = 20  # rows of a table setting (e.g. age bands) the editor reads
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    kind: str  # text, integer, decimal, date, boolean, choice, integer_list, decimal_map
+    kind: str  # text, integer, decimal, date, boolean, choice, integer_list, decimal_map, nested
     label: dict
     required: bool
     choices: tuple[tuple[str, dict], ...] = ()
+    children: tuple["FieldSpec", ...] = ()  # the fields of a nested schema, named "<name>.<child>"
 
 
 def _kind(field: ma.fields.Field) -> str:
+    if isinstance(field, ma.fields.Nested) and not field.many:
+        return "nested"
+    if isinstance(field, ma.fields.List) and isinstance(field.inner, ma.fields.Nested):
+        return "rows"
     if isinstance(field, ma.fields.Date):
         return "date"
     if isinstance(field, ma.fields.Boolean):
@@ -68,6 +76,12 @@ def specs(schema: ma.Schema) -> list[FieldSpec]:
         if kind == "choice":
             named = field.metadata.get("choices", {})
             choices = tuple((value, named.get(value, {"zh": value, "en": value})) for value in _one_of(field).choices)
+        elif kind in ("nested", "rows"):
+            nested = field.schema if kind == "nested" else field.inner.schema
+            prefix = f"{name}." if kind == "nested" else ""
+            children = tuple(FieldSpec(f"{prefix}{c.name}", c.kind, c.label, c.required, c.choices) for c in specs(nested))
+            result.append(FieldSpec(name, kind, label, bool(field.required), (), children))
+            continue
         elif kind == "decimal_map":
             key_field = field.key_field
             one_of = _one_of(key_field) if key_field is not None else None
@@ -82,7 +96,19 @@ def read(form, prefix: str, fields: list[FieldSpec]) -> dict:
     data: dict = {}
     for spec in fields:
         key = f"{prefix}{spec.name}"
-        if spec.kind == "boolean":
+        if spec.kind == "nested":
+            inner = read(form, f"{key}.", [FieldSpec(c.name.split(".", 1)[1], c.kind, c.label, c.required, c.choices)
+                                           for c in spec.children])
+            if inner:
+                data[spec.name] = inner
+        elif spec.kind == "rows":
+            rows = []
+            for index in range(MAX_ROWS):
+                row = read(form, f"{key}.{index}.", list(spec.children))
+                if any(v not in ("", None, False) for v in row.values()):
+                    rows.append(row)
+            data[spec.name] = rows
+        elif spec.kind == "boolean":
             data[spec.name] = form.get(key) in ("on", "true", "1", "y")
         elif spec.kind == "integer_list":
             raw = (form.get(key) or "").replace("，", ",").strip()
@@ -105,7 +131,17 @@ def shown(data: dict, fields: list[FieldSpec]) -> dict:
         value = data.get(spec.name)
         if value is None:
             continue
-        if spec.kind == "integer_list":
+        if spec.kind == "nested":
+            for child in spec.children:
+                inner = value.get(child.name.split(".", 1)[1])
+                if inner is not None:
+                    values[child.name] = inner
+        elif spec.kind == "rows":
+            values[f"{spec.name}.__count__"] = len(value)
+            for index, row in enumerate(value):
+                for child_name, inner in shown(row, list(spec.children)).items():
+                    values[f"{spec.name}.{index}.{child_name}"] = inner
+        elif spec.kind == "integer_list":
             values[spec.name] = ", ".join(str(v) for v in value)
         elif spec.kind == "decimal_map":
             for key, amount in value.items():
