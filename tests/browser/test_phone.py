@@ -41,3 +41,29 @@ def test_registration_on_a_phone_keeps_input_after_an_error(live_server, phone):
     phone.tap("button[type=submit]")
     phone.wait_for_url("**/haining/account")
     assert "3304**********" in phone.content()
+
+
+def test_declaring_an_item_and_uploading_evidence_on_a_phone(live_server, phone, make_user, tmp_path):
+    user = make_user("jiashan")
+    phone.goto(f"{live_server}/jiashan/login")
+    phone.fill("#mobile", user.mobile)
+    phone.fill("#password", user.password)
+    phone.tap("button[type=submit]")
+    phone.wait_for_url("**/jiashan/account")
+    phone.goto(f"{live_server}/jiashan/me/items/new/education")
+    assert fits_the_screen(phone)
+    phone.select_option("#level", "bachelor")
+    phone.fill("#institution", "浙江大学")
+    phone.fill("#graduated_on", "2012-06-30")
+    phone.tap("form.form button[type=submit]")
+    phone.wait_for_url("**/jiashan/me/items/*")
+    diploma = tmp_path / "diploma.pdf"
+    diploma.write_bytes(b"%PDF-1.4\n% scanned diploma\n%%EOF\n")
+    phone.set_input_files("#file", str(diploma))
+    with phone.expect_navigation():
+        phone.locator("form[enctype] button[type=submit]").tap()
+    assert phone.locator("a", has_text="diploma.pdf").count() == 1
+    assert fits_the_screen(phone)
+    phone.goto(f"{live_server}/jiashan/me/")
+    assert phone.locator("[data-estimate]").get_attribute("data-estimate") == "80.00"
+    assert fits_the_screen(phone)
