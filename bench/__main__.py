@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import landing
+from bench import landing, rescore
 
 BENCHMARKS = {
     "landing": landing.run,
+    "rescore": rescore.run,
 }
 
 

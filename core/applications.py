@@ -86,7 +86,7 @@ def declare(session: Session, application: Application, item_type: ScoreItemType
     _editable(application)
     data = clean_input(item_type, raw)
     if item_type.aggregate == "single" and session.scalar(
-        select(func.count()).select_from(DeclaredItem)
+        select(func.count(DeclaredItem.id))
         .where(DeclaredItem.application_id == application.id, DeclaredItem.item_type == item_type.key)
     ):
         raise ApplicationError(_l("You have declared this item already; change or remove it instead."))
@@ -192,7 +192,7 @@ def answer_supplement(session: Session, hooks: CountyHooks, item: DeclaredItem, 
     item.due_on = _due(item.department)
     session.add(ItemReview(item_id=item.id, decision="supplemented", reason=note[:2000], actor=user.actor))
     _event(session, application, "supplemented", actor=user.actor, reason=note[:2000], item_id=item.id)
-    if not session.scalar(select(func.count()).select_from(DeclaredItem).where(
+    if not session.scalar(select(func.count(DeclaredItem.id)).where(
             DeclaredItem.application_id == application.id, DeclaredItem.status == ITEM_SUPPLEMENT)):
         application.status = SUBMITTED
     audit.record(session, "item.supplemented", actor=user.actor, target_type="item", target_id=item.id)

@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from flask import current_app, g, has_app_context
 from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker, with_loader_criteria
 
 from jifen.tenancy import TenantMismatch, TenantNotBound, current_tenant
@@ -58,6 +60,21 @@ def is_tenant_scoped(cls) -> bool:
     return isinstance(cls, type) and issubclass(cls, TenantScoped)
 
 
+class UnscopedQuery(TenantNotBound):
+    """A statement on tenant tables that the automatic scoping cannot see: refused, never run unscoped."""
+
+
+def _tenant_table_names() -> frozenset[str]:
+    return frozenset(m.local_table.name for m in Base.registry.mappers if is_tenant_scoped(m.class_))
+
+
+def _names_tenant_tables(statement) -> bool:
+    if not isinstance(statement, ClauseElement):
+        return False
+    names = _tenant_table_names()
+    return any(getattr(t, "name", None) in names for t in find_tables(statement, include_aliases=True, include_joins=True))
+
+
 def _set_rls_tenant(connection, tenant_id: int | None) -> None:
     connection.execute(
         text("SELECT set_config(:name, :value, true)"),
@@ -73,6 +90,12 @@ def install_tenant_scoping(factory: sessionmaker) -> None:
         if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
             return
         if not any(is_tenant_scoped(m.class_) for m in state.all_mappers):
+            if _names_tenant_tables(state.statement):
+                # e.g. select(func.count()).select_from(Model): the ORM sees no entity it could scope.
+                raise UnscopedQuery(
+                    "this statement reads a tenant table the ORM cannot scope; name a mapped column "
+                    "(select(func.count(Model.id))) or use a reviewed raw-SQL function"
+                )
             return
         tenant = current_tenant()
         if tenant is None:

@@ -57,7 +57,7 @@ def store(session: Session, item: DeclaredItem, filename: str, stream: BinaryIO,
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in KINDS:
         raise EvidenceError(_l("Upload a PDF, JPEG or PNG file."))
-    if session.scalar(select(func.count()).select_from(EvidenceFile).where(EvidenceFile.item_id == item.id)) \
+    if session.scalar(select(func.count(EvidenceFile.id)).where(EvidenceFile.item_id == item.id)) \
             >= MAX_FILES_PER_ITEM:
         raise EvidenceError(_l("An item has at most %(n)d files.", n=MAX_FILES_PER_ITEM))
     head = stream.read(16)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from jifen import audit
@@ -52,8 +52,8 @@ def ledger_rows(application_id: int, breakdown: Breakdown, version: int) -> list
 def _write(session: Session, breakdowns: dict[int, Breakdown], version: int) -> None:
     """Insert the ledger rows and cache the totals: the reviewed bulk writer of this table."""
     rows = [row for app_id, b in breakdowns.items() for row in ledger_rows(app_id, b, version)]
-    if rows:
-        session.execute(insert(LedgerEntry), rows)
+    if rows:  # one executemany; every row carries the bound county (ledger_rows)
+        session.connection().execute(LedgerEntry.__table__.insert(), rows)
     table = Application.__table__
     session.connection().execute(
         table.update()
@@ -65,7 +65,7 @@ def _write(session: Session, breakdowns: dict[int, Breakdown], version: int) -> 
 
 def has_rows(session: Session, application_id: int, version: int) -> bool:
     return session.scalar(
-        select(func.count()).select_from(LedgerEntry)
+        select(func.count(LedgerEntry.id))
         .where(LedgerEntry.application_id == application_id, LedgerEntry.rule_version == version)
     ) > 0
 
@@ -119,7 +119,7 @@ def rescore(
     types = county_item_types(session)
     todo_filter = (Application.status.in_([CONFIRMED, RECHECK]),
                    (Application.rule_version.is_(None)) | (Application.rule_version != version.version))
-    already = session.scalar(select(func.count()).select_from(Application).where(
+    already = session.scalar(select(func.count(Application.id)).where(
         Application.status.in_([CONFIRMED, RECHECK]), Application.rule_version == version.version))
     done = 0
     batches = 0
@@ -132,7 +132,9 @@ def rescore(
             break
         items = verified_items(session, ids)
         _write(session, {app_id: score(items.get(app_id, []), rules, types) for app_id in ids}, version.version)
-        session.commit()
+        audit.record(session, "points.rescored", actor=actor, target_type="rule_version", target_id=version.version,
+                     details={"applications": len(ids), "first_id": ids[0], "last_id": ids[-1]})
+        session.commit()  # the batch and its audit record together
         session.expunge_all()
         done += len(ids)
         last_id = ids[-1]
@@ -141,10 +143,6 @@ def rescore(
             progress(len(ids))
         if stop_after_batches is not None and batches >= stop_after_batches:
             break
-    if done:
-        audit.record(session, "points.rescored", actor=actor, target_type="rule_version", target_id=version.version,
-                     details={"applications": done})
-        session.commit()
     return RescoreResult(version.version, done, already or 0)
 
 

@@ -71,7 +71,7 @@ def decide(session: Session, hooks: CountyHooks, item: DeclaredItem, decision: s
         notify(session, hooks, applicant, _l("An item was not accepted"),
                _l("One of your items was not accepted: %(reason)s", reason=reason))
     session.flush()
-    open_items = session.scalar(select(func.count()).select_from(DeclaredItem).where(
+    open_items = session.scalar(select(func.count(DeclaredItem.id)).where(
         DeclaredItem.application_id == application.id, DeclaredItem.status.in_(OPEN)))
     if not open_items:
         breakdown = confirm(session, application, actor=reviewer_actor)

@@ -113,3 +113,18 @@ def test_audit_trail_cannot_be_rewritten_by_the_application_role(app, county):
             session.execute(text("DELETE FROM audit_events"))
         session.rollback()
         assert session.scalar(select(AuditEvent).limit(1)) is not None
+
+
+def test_a_statement_the_scoping_cannot_see_is_refused(make_user, county):
+    from sqlalchemy import func
+
+    from jifen.db import UnscopedQuery
+
+    make_user("jiashan")
+    make_user("haining")
+    with county("jiashan") as session:
+        with pytest.raises(UnscopedQuery):
+            session.scalar(select(func.count()).select_from(User))
+        with pytest.raises(UnscopedQuery):
+            session.execute(select(text("1")).select_from(User.__table__))
+        assert session.scalar(select(func.count(User.id))) == 1

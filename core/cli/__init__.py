@@ -15,10 +15,11 @@ def _create_app():
 
 
 def _register_groups(group: click.Group) -> None:
-    from jifen.cli import audit, db, demo, plugins, tenants, users
+    from jifen.cli import audit, db, demo, plugins, points, tenants, users
 
-    for module in (db, tenants, users, plugins, audit, demo):
+    for module in (db, tenants, users, plugins, points, audit, demo):
         group.add_command(module.group)
+    group.add_command(demo.demo_data_command)
 
 
 class JifenGroup(FlaskGroup):

@@ -21,7 +21,7 @@ def form(**overrides):
 
 def count_users(county, slug):
     with county(slug) as session:
-        return session.scalar(select(func.count()).select_from(User))
+        return session.scalar(select(func.count(User.id)))
 
 
 def test_register_logs_in_stores_id_encrypted_and_audits(client, county):
