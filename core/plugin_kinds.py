@@ -50,6 +50,16 @@ class ItemSettings(ma.Schema):
 
 AGGREGATES = ("max", "sum", "single")
 
+
+class ProgramSettings(ma.Schema):
+    """Base for service program settings: ``start_on``, the day the county brings the program in.
+
+    Before it the portal shows the program as coming, with its date, and nobody can apply.
+    """
+
+    start_on = ma.fields.Date(allow_none=True, load_default=None, metadata={"label": {
+        "zh": "开始实施日期", "en": "Start date"}})
+
 def localized(names: dict[str, str], locale: str) -> str:
     """Pick ``names[locale]``, falling back to Chinese, then English, then any."""
     for candidate in (locale, locale.split("_")[0], "zh", "en"):
@@ -149,7 +159,7 @@ class ServiceProgram:
     publication_days: int = 5
     family_rule: str | None = None
     offer_rule: str | None = None
-    settings_schema: type[ma.Schema] = EmptySettings
+    settings_schema: type[ma.Schema] = ProgramSettings
 
     def __post_init__(self) -> None:
         _check_common("service program", self.key, self.names)

@@ -7,10 +7,10 @@ from decimal import Decimal
 import marshmallow as ma
 
 from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ServiceProgram
+from jifen.plugin_kinds import ProgramSettings, ServiceProgram
 
 
-class HukouTransferSettings(ma.Schema):
+class HukouTransferSettings(ProgramSettings):
     threshold = ma.fields.Decimal(load_default=Decimal("60"), as_string=True, validate=ma.validate.Range(min=0))
     second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
 

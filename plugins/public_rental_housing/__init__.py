@@ -5,10 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ServiceProgram
+from jifen.plugin_kinds import ProgramSettings, ServiceProgram
 
 
-class PublicRentalHousingSettings(ma.Schema):
+class PublicRentalHousingSettings(ProgramSettings):
     max_household_income = ma.fields.Integer(load_default=60000, validate=ma.validate.Range(min=0))
     max_floor_area_per_person = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=0))
 

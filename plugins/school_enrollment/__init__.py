@@ -5,10 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ServiceProgram
+from jifen.plugin_kinds import ProgramSettings, ServiceProgram
 
 
-class SchoolEnrollmentSettings(ma.Schema):
+class SchoolEnrollmentSettings(ProgramSettings):
     min_child_age = ma.fields.Integer(load_default=6, validate=ma.validate.Range(min=2, max=15))
     max_child_age = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=3, max=18))
 
