@@ -147,7 +147,14 @@ class ServiceProgram:
     :param family_rule: ``"higher_ranked_spouse"`` (a couple is served by the higher-ranked spouse),
         ``"higher_ranked_parent"`` (a child's place goes by the higher-scoring parent) or ``None``.
     :param offer_rule: ``"decline_forfeits"``, ``"decline_passes_on"`` or ``None``.
-    :param settings_schema: marshmallow schema of the county's settings for the program.
+    :param settings_schema: marshmallow schema of the county's settings for the program; derive it
+        from :class:`ProgramSettings` (``start_on``).
+    :param application_schema: marshmallow schema of the program's own fields an applicant fills in
+        (drawn like score item inputs, with ``metadata`` labels). A field named as ``sub_quota_by``
+        gives the application's sub-quota (its town or school).
+    :param check: optional ``(fields, applicant, settings) -> list of messages``: the program's own
+        eligibility (a child of the right age, income and housing need); ``applicant`` is a
+        :class:`jifen.programs.ApplicantContext`. Any message refuses the application.
     """
 
     key: str
@@ -160,6 +167,8 @@ class ServiceProgram:
     family_rule: str | None = None
     offer_rule: str | None = None
     settings_schema: type[ma.Schema] = ProgramSettings
+    application_schema: type[ma.Schema] = EmptySettings
+    check: Callable[[dict, object, dict], list] | None = None
 
     def __post_init__(self) -> None:
         _check_common("service program", self.key, self.names)

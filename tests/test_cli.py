@@ -58,10 +58,10 @@ def test_plugins_enable_disable_list_and_unknown_name(cli, county):
     assert result.exit_code == 0 and "off in haining" in result.output
     listing = cli("plugins", "list", "--tenant", "haining").output
     assert "school_enrollment\t0.1.0\tschool_enrollment\toff" in listing
-    assert cli("plugins", "enable", "--tenant", "haining", "hukou_transfer").exit_code == 0
+    assert cli("plugins", "enable", "--tenant", "haining", "public_rental_housing").exit_code == 0
     with county("haining") as session:
         assert session.get(PluginEnablement, (session.scalar(select(PluginEnablement.tenant_id).limit(1)),
-                                              "hukou_transfer")).enabled
+                                              "public_rental_housing")).enabled
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.actor == "cli")).all()
         assert "plugin.disabled" in actions and "plugin.enabled" in actions
 

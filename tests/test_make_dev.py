@@ -57,7 +57,7 @@ def test_make_dev_serves_both_counties_and_404s_the_rest(tmp_path):
         assert 'data-program="hukou_transfer"' in jiashan and 'data-program="school_enrollment"' in jiashan
         status, haining = fetch(base + "/haining/")
         assert status == 200 and "海宁" in haining
-        assert 'data-program="school_enrollment"' in haining and 'data-program="hukou_transfer"' not in haining
+        assert 'data-program="school_enrollment"' in haining and 'data-program="public_rental_housing"' not in haining
         assert fetch(base + "/nowhere/")[0] == 404
         output = (tmp_path / "make-dev.log").read_text()
         assert "Demo accounts" in output and "reviewer (education)" in output

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from jifen.web import admin, applicant, auth, calculator, errors, i18n, platform, portal, review, security, tenant_routing
+    from jifen.web import admin, admin_programs, applicant, auth, calculator, errors, i18n, platform, portal, programs, review, security, tenant_routing
 
     tenant_routing.init_app(app)
     security.init_app(app)
@@ -16,6 +16,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(portal.bp, url_prefix="/<tenant>")
     app.register_blueprint(auth.bp, url_prefix="/<tenant>")
     app.register_blueprint(admin.bp, url_prefix="/<tenant>/admin")
+    app.register_blueprint(admin_programs.bp, url_prefix="/<tenant>/admin")
     app.register_blueprint(applicant.bp, url_prefix="/<tenant>/me")
     app.register_blueprint(review.bp, url_prefix="/<tenant>/review")
     app.register_blueprint(calculator.bp, url_prefix="/<tenant>")
+    app.register_blueprint(programs.bp, url_prefix="/<tenant>")

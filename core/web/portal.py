@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, send_from_directory
+from flask import Blueprint, Response, g, send_from_directory
 
+from jifen import clock, programs
+from jifen.db import get_session
 from jifen.web import county
 from jifen.web.i18n import current_locale
 from jifen.web.page_cache import cached_for_anonymous
@@ -16,19 +18,19 @@ bp = Blueprint("portal", __name__)
 @bp.get("/")
 @public
 def landing():
-    key = ("landing", g.tenant, current_locale(), county.enabled_plugins())
-    return cached_for_anonymous(
-        key, lambda: render("portal/landing.html", programs=county.programs(), score_items=county.score_items())
-    )
+    today = clock.today()
+    key = ("landing", g.tenant, current_locale(), county.enabled_plugins(), today)
+    return cached_for_anonymous(key, lambda: _landing(today))
 
 
-@bp.get("/programs/<key>")
-@public
-def program(key: str):
-    found = next((p for p in county.programs() if p.key == key), None)
-    if found is None:
-        abort(404)
-    return render("portal/program.html", program=found)
+def _landing(today):
+    session = get_session()
+    coming = {}
+    for program in county.programs():
+        start = programs.start_date(session, program)
+        if start is not None and start > today:
+            coming[program.key] = start
+    return render("portal/landing.html", programs=county.programs(), score_items=county.score_items(), coming=coming)
 
 
 @bp.get("/theme.css")

@@ -15,6 +15,15 @@ class HukouTransferSettings(ProgramSettings):
     second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
 
 
+class HukouApplication(ma.Schema):
+    town = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
+        "label": {"zh": "落户镇（街道）", "en": "Town or subdistrict"}})
+
+
+def check(fields: dict, applicant, settings: dict) -> list[str]:
+    return []  # the threshold is applied in ranking (quota mode and the round's threshold)
+
+
 PROGRAM = ServiceProgram(
     key="hukou_transfer",
     names={"zh": "积分入户", "en": "Hukou transfer"},
@@ -30,6 +39,7 @@ PROGRAM = ServiceProgram(
     family_rule="higher_ranked_spouse",
     offer_rule="decline_passes_on",
     settings_schema=HukouTransferSettings,
+    application_schema=HukouApplication,
 )
 
 

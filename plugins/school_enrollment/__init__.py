@@ -1,6 +1,12 @@
-"""Service program: public school places for new residents' children (积分入学)."""
+"""Service program: public school places for new residents' children (积分入学).
+
+A place is for a named child of the age the county sets, at one school (the sub-quota); the
+higher-scoring parent's points count, and refusing an offered place forfeits it.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 import marshmallow as ma
 
@@ -11,6 +17,29 @@ from jifen.plugin_kinds import ProgramSettings, ServiceProgram
 class SchoolEnrollmentSettings(ProgramSettings):
     min_child_age = ma.fields.Integer(load_default=6, validate=ma.validate.Range(min=2, max=15))
     max_child_age = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=3, max=18))
+
+
+class SchoolApplication(ma.Schema):
+    child_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50), metadata={
+        "label": {"zh": "子女姓名（须已登记为家庭成员）", "en": "Child's name (declared in your family)"}})
+    school = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
+        "label": {"zh": "志愿学校", "en": "School"}})
+
+
+def _age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def check(fields: dict, applicant, settings: dict) -> list[str]:
+    child = next((c for c in applicant.children if c.name == fields["child_name"].strip()), None)
+    if child is None:
+        return ["子女须先登记为家庭成员 / Declare the child in your family first."]
+    school_year_starts = date(applicant.as_of.year if applicant.as_of.month < 9 else applicant.as_of.year + 1, 8, 31)
+    age = _age_on(child.birth_date, school_year_starts)
+    if not settings["min_child_age"] <= age <= settings["max_child_age"]:
+        return [f"入学年龄须在 {settings['min_child_age']}–{settings['max_child_age']} 岁之间（{age} 岁）/ "
+                f"The child must be {settings['min_child_age']}-{settings['max_child_age']} years old ({age})."]
+    return []
 
 
 PROGRAM = ServiceProgram(
@@ -27,6 +56,8 @@ PROGRAM = ServiceProgram(
     family_rule="higher_ranked_parent",
     offer_rule="decline_forfeits",
     settings_schema=SchoolEnrollmentSettings,
+    application_schema=SchoolApplication,
+    check=check,
 )
 
 

@@ -12,10 +12,10 @@ from jifen.plugin_manager import catalog
 
 PUBLIC_ENDPOINTS = {
     "static", "platform.index", "platform.healthz", "platform.login",
-    "portal.landing", "portal.program", "portal.theme_css", "portal.theme_file",
+    "portal.landing", "programs.program", "portal.theme_css", "portal.theme_file",
     "auth.register", "auth.login", "calculator.page",
 }
-OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id")
+OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id")
 
 
 def rules(app):
@@ -44,8 +44,14 @@ def county_objects(county, make_user, slug: str) -> dict:
                                     actor="test")
         record = evidence.store(session, item, "d.pdf", io.BytesIO(b"%PDF-1.4 test"))
         applications.submit(session, CountyHooks(enabled_plugin_names(session)), application, user)
+        from jifen import programs
+
+        found = programs.create_round(session, programs.programs(session)["school_enrollment"],
+                                      {"name": "2026 秋季", "opens_on": "2026-03-01", "closes_on": "2026-04-30",
+                                       "quota": 10}, actor="test")
         session.commit()
-        return {"user_id": person.id, "member_id": member.id, "item_id": item.id, "file_id": record.id}
+        return {"user_id": person.id, "member_id": member.id, "item_id": item.id, "file_id": record.id,
+                "round_id": found.id}
 
 
 def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
@@ -56,7 +62,7 @@ def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
         elif arg in OBJECT_ARGS:
             values[arg] = ids.get(arg, 1)
         elif arg == "key":
-            values[arg] = "school_enrollment" if rule.endpoint == "portal.program" else "education"
+            values[arg] = "school_enrollment" if rule.endpoint.startswith("programs.") else "education"
         elif arg == "name":
             values[arg] = next(iter(catalog()))
         elif arg == "filename":

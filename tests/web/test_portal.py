@@ -18,7 +18,8 @@ def test_each_county_shows_its_name_hotline_colours_and_own_programs(client):
 
     haining = client.get("/haining/").get_data(as_text=True)
     assert "海宁市" in haining and "嘉善" not in haining.split("<footer")[0]
-    assert programs_on(client, "haining") == {"school_enrollment"}
+    assert programs_on(client, "haining") == {"school_enrollment", "hukou_transfer"}
+    assert 'data-coming="2027-09-01"' in haining  # Haining brings hukou transfer in later
 
     css = client.get("/jiashan/theme.css")
     assert css.mimetype == "text/css" and "#0b5394" in css.get_data(as_text=True)
@@ -39,7 +40,7 @@ def test_platform_root_lists_the_counties(client):
 
 def test_program_page_and_unknown_program(client):
     assert client.get("/jiashan/programs/hukou_transfer").status_code == 200
-    assert client.get("/haining/programs/hukou_transfer").status_code == 404  # not enabled there
+    assert client.get("/haining/programs/public_rental_housing").status_code == 404  # not enabled there
 
 
 def test_chinese_by_default_english_on_a_switch(client):

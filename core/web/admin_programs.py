@@ -1,0 +1,82 @@
+"""County administrators' pages for service programs: rollout state, rounds and their applications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from jifen import applications, programs
+from jifen.db import get_session
+from jifen.models import ProgramApplication, ProgramRound
+from jifen.web import item_forms
+from jifen.web.forms import EmptyForm
+from jifen.web.security import roles_required
+from jifen.web.theme import render
+
+bp = Blueprint("admin_programs", __name__)
+admins = roles_required("admin")
+
+
+def parse_sub_quotas(text: str) -> dict | str:
+    """'魏塘街道: 40' per line -> {"魏塘街道": "40"}; the schema checks the numbers."""
+    result = {}
+    for line in (text or "").replace("：", ":").splitlines():
+        if not line.strip():
+            continue
+        name, _sep, places = line.rpartition(":")
+        result[name.strip() or line.strip()] = places.strip()
+    return result
+
+
+@bp.get("/programs")
+@admins
+def overview():
+    session = get_session()
+    rows = []
+    for program in programs.programs(session).values():
+        rows.append((program, programs.start_date(session, program), programs.rounds_of(session, program.key)))
+    return render("admin/programs.html", rows=rows)
+
+
+@bp.route("/programs/<key>/rounds/new", methods=["GET", "POST"])
+@admins
+def new_round(key: str):
+    session = get_session()
+    program = programs.programs(session).get(key)
+    if program is None:
+        abort(404)
+    errors, values = {}, {"second_round_cap_percent": "10", "cutoff_ties": "strict"}
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        values = dict(request.form)
+        raw = {k: v.strip() for k, v in request.form.items() if k in programs.RoundSchema().fields and k != "sub_quotas"
+               and v.strip() != ""}
+        raw["second_round"] = request.form.get("second_round") == "y"
+        raw["sub_quotas"] = parse_sub_quotas(request.form.get("sub_quotas", ""))
+        try:
+            found = programs.create_round(session, program, raw, actor=current_user.actor)
+        except applications.ApplicationError as exc:
+            session.rollback()
+            errors = item_forms.translate_errors(exc.messages)
+        else:
+            session.commit()
+            flash(_("The round is created."), "success")
+            return redirect(url_for("admin_programs.round_detail", round_id=found.id))
+    return render("admin/round_new.html", program=program, values=values, errors=errors, form=form), \
+        400 if errors else 200
+
+
+@bp.get("/rounds/<int:round_id>")
+@admins
+def round_detail(round_id: int):
+    session = get_session()
+    found = session.scalar(select(ProgramRound).where(ProgramRound.id == round_id))
+    if found is None:
+        abort(404)
+    program = programs.programs(session).get(found.program_key)
+    counts = dict(session.execute(select(ProgramApplication.sub_quota, func.count(ProgramApplication.id))
+                                  .where(ProgramApplication.round_id == found.id)
+                                  .group_by(ProgramApplication.sub_quota)).all())
+    return render("admin/round.html", round=found, program=program, counts=counts, total=sum(counts.values()))
