@@ -6,12 +6,13 @@ from jifen.models.audit import AuditEvent
 from jifen.models.message import Message
 from jifen.models.plugin_state import PluginEnablement
 from jifen.models.points import LedgerEntry, RuleVersion
+from jifen.models.publication import Objection, Publication
 from jifen.models.programs import ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun
 from jifen.models.tenant import Tenant, TenantHost
 from jifen.models.user import PlatformAdmin, User
 
 __all__ = [
     "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "EvidenceFile", "FamilyMember", "ItemReview",
-    "LedgerEntry", "Message", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
-    "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "Tenant", "TenantHost", "User",
+    "LedgerEntry", "Message", "Objection", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
+    "Publication", "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "Tenant", "TenantHost", "User",
 ]

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from jifen import applications, programs
+from jifen import applications, programs, publication
 from jifen.db import get_session
-from jifen.models import ProgramApplication, ProgramRound
+from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingRun
 from jifen.web import item_forms
 from jifen.web.forms import EmptyForm
 from jifen.web.security import roles_required
@@ -72,11 +72,64 @@ def new_round(key: str):
 @admins
 def round_detail(round_id: int):
     session = get_session()
-    found = session.scalar(select(ProgramRound).where(ProgramRound.id == round_id))
-    if found is None:
-        abort(404)
+    found = _round_or_404(round_id)
     program = programs.programs(session).get(found.program_key)
     counts = dict(session.execute(select(ProgramApplication.sub_quota, func.count(ProgramApplication.id))
                                   .where(ProgramApplication.round_id == found.id)
                                   .group_by(ProgramApplication.sub_quota)).all())
-    return render("admin/round.html", round=found, program=program, counts=counts, total=sum(counts.values()))
+    runs = list(session.scalars(select(RankingRun).where(RankingRun.round_id == found.id)
+                                .order_by(RankingRun.created_at.desc())))
+    latest = publication.latest(session, found)
+    return render("admin/round.html", round=found, program=program, counts=counts, total=sum(counts.values()),
+                  runs=runs, latest=latest, objections=publication.objections_of(session, latest) if latest else [],
+                  form=EmptyForm())
+
+
+def _round_or_404(round_id: int) -> ProgramRound:
+    found = get_session().scalar(select(ProgramRound).where(ProgramRound.id == round_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+@admins
+def publish(round_id: int):
+    session = get_session()
+    found = _round_or_404(round_id)
+    program = programs.programs(session).get(found.program_key)
+    stage = request.form.get("stage")
+    if stage not in ("provisional", "final") or program is None:
+        abort(400)
+    try:
+        if stage == "provisional":
+            publication.publish_provisional(session, found, program, actor=current_user.actor)
+        else:
+            publication.publish_final(session, found, actor=current_user.actor)
+    except applications.ApplicationError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
+    session.commit()
+    flash(_("Published."), "success")
+    return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+
+
+@bp.post("/objections/<int:objection_id>")
+@admins
+def decide_objection(objection_id: int):
+    session = get_session()
+    objection = session.scalar(select(Objection).where(Objection.id == objection_id))
+    if objection is None:
+        abort(404)
+    found_publication = session.get(Publication, (objection.tenant_id, objection.publication_id))
+    try:
+        publication.decide(session, objection, request.form.get("decision") == "upheld",
+                           request.form.get("outcome", ""), actor=current_user.actor)
+    except applications.ApplicationError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin_programs.round_detail", round_id=found_publication.round_id)), 303
+    session.commit()
+    flash(_("The re-check is recorded."), "success")
+    return redirect(url_for("admin_programs.round_detail", round_id=found_publication.round_id))

@@ -48,6 +48,10 @@ STATUS_LABELS = {
     "item_verified": _l("Item verified"),
     "item_rejected": _l("Item not accepted"),
     "item_supplement_requested": _l("Supplement requested for an item"),
+    "allocated": _l("Allocated"),
+    "waitlisted": _l("On the waiting list"),
+    "served_by_spouse": _l("Served by the spouse's application"),
+    "below_threshold": _l("Below the threshold"),
 }
 NOTE_LABELS = {
     "not_highest": _l("only the highest counts"),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from jifen import applications, clock, programs
-from jifen.db import get_session
+from sqlalchemy import select
+
+from jifen import applications, clock, programs, publication
+from jifen.db import get_db, get_session
+from jifen.models import ProgramRound, RankingRun
+from jifen.tenancy import bind_tenant, require_tenant
 from jifen.web import item_forms
 from jifen.web.forms import EmptyForm
 from jifen.web.security import public, roles_required
@@ -59,3 +63,80 @@ def apply(key: str):
     session.commit()
     flash(_("Your application is recorded."), "success")
     return redirect(url_for("programs.program", key=key))
+
+
+def _round(key: str, round_id: int):
+    program = _program(key)
+    found = get_session().scalar(select(ProgramRound).where(ProgramRound.id == round_id,
+                                                            ProgramRound.program_key == key))
+    if found is None:
+        abort(404)
+    return program, found
+
+
+@bp.get("/programs/<key>/rounds/<int:round_id>/list")
+@public
+def published_list(key: str, round_id: int):
+    session = get_session()
+    program, found = _round(key, round_id)
+    publication_row = publication.latest(session, found)
+    if publication_row is None:
+        abort(404)
+    run = session.get(RankingRun, (found.tenant_id, publication_row.run_id))
+    number = request.args.get("number", type=int)
+    after = request.args.get("after", default=0, type=int)
+    entries = publication.page(session, publication_row, after=max(after, 0), number=number)
+    standing = None
+    if current_user.is_authenticated and not current_user.is_platform_admin and current_user.has_role("applicant"):
+        standing = publication.standing_of(session, publication_row, run, current_user)
+    return render("portal/published_list.html", program=program, round=found, publication=publication_row, run=run,
+                  entries=entries, number=number, standing=standing, page_size=publication.PAGE_SIZE,
+                  objections_open=publication.in_objection_period(publication_row), form=EmptyForm())
+
+
+@bp.get("/programs/<key>/rounds/<int:round_id>/list.csv")
+@public
+def published_csv(key: str, round_id: int):
+    session = get_session()
+    _program_, found = _round(key, round_id)
+    publication_row = publication.latest(session, found)
+    if publication_row is None:
+        abort(404)
+    run = session.get(RankingRun, (found.tenant_id, publication_row.run_id))
+    tenant, database, app = require_tenant(), get_db(), current_app._get_current_object()
+
+    def generate():
+        # The body is produced after the view returned, in another context: its own app context,
+        # county binding and session, closed whatever happens.
+        with app.app_context(), bind_tenant(tenant):
+            own = database.new_session()
+            try:
+                yield from publication.csv_lines(own, publication_row, run)
+            finally:
+                own.close()
+
+    response = Response(generate(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename=round-{found.id}-{publication_row.stage}.csv"
+    response.headers["X-Ranking-Digest"] = run.digest
+    return response
+
+
+@bp.post("/programs/<key>/rounds/<int:round_id>/objections")
+@roles_required("applicant")
+def object_to(key: str, round_id: int):
+    session = get_session()
+    _program_, found = _round(key, round_id)
+    publication_row = publication.latest(session, found)
+    if publication_row is None:
+        abort(404)
+    number = request.form.get("number", type=int)
+    try:
+        publication.object_to(session, publication_row, current_user._get_current_object(),
+                              request.form.get("reason", ""), number)
+    except applications.ApplicationError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("programs.published_list", key=key, round_id=round_id)), 303
+    session.commit()
+    flash(_("Your objection is recorded; the county re-checks it and records the outcome."), "success")
+    return redirect(url_for("programs.published_list", key=key, round_id=round_id))

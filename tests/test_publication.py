@@ -1,0 +1,126 @@
+"""Publication (公示): masked public list, search, CSV with digest, standing, objections and re-check, final list."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from jifen import clock, programs
+from jifen.models import Application, Objection, ProgramApplication, RankingResult, RankingRun, User
+
+NAMES = ["陈新民", "王芳芳", "李建国", "赵德胜"]
+
+
+@pytest.fixture
+def on_day(monkeypatch):
+    def _set(day):
+        monkeypatch.setattr(clock, "today", lambda: day)
+
+    return _set
+
+
+@pytest.fixture
+def ranked_round(county, make_user, on_day):
+    """A Jiashan hukou round with four applicants and a current run made by hand (positions and outcomes)."""
+    on_day(date(2027, 3, 1))
+    people = [make_user("jiashan", real_name=name) for name in NAMES]
+    with county("jiashan") as session:
+        found = programs.create_round(session, programs.programs(session)["hukou_transfer"],
+                                      {"name": "2027 第一批", "opens_on": "2027-01-01", "closes_on": "2027-02-28",
+                                       "quota": 2}, actor="test")
+        run = RankingRun(round_id=found.id, seed=7, digest="ab" * 32, input_count=4, allocated_count=2,
+                         cutoff=Decimal("88.00"), is_current=True, actor="test")
+        session.add(run)
+        session.flush()
+        numbers = []
+        for position, (person, points) in enumerate(zip(people, ("95", "88", "80", "61")), start=1):
+            session.add(Application(user_id=person.id, status="confirmed", total_points=points))
+            application = ProgramApplication(round_id=found.id, user_id=person.id, sub_quota="魏塘街道")
+            session.add(application)
+            session.flush()
+            numbers.append(application.id)
+            session.add(RankingResult(run_id=run.id, program_application_id=application.id, position=position,
+                                      sub_quota="魏塘街道", sub_position=position, points=Decimal(points),
+                                      outcome="allocated" if position <= 2 else "waitlisted",
+                                      allocation_round=1 if position <= 2 else None))
+        session.commit()
+        return {"round": found.id, "people": people, "numbers": numbers}
+
+
+def publish(client, make_user, login, round_id, stage):
+    login(client, make_user("jiashan", role="admin"))
+    return client.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": stage},
+                         form_page=f"/jiashan/admin/rounds/{round_id}")
+
+
+def test_public_list_masks_personal_data_and_offers_csv_with_digest(app, client, make_user, login, ranked_round):
+    round_id = ranked_round["round"]
+    admin = app.test_client()
+    admin.__class__ = type(client)
+    assert publish(admin, make_user, login, round_id, "provisional").status_code == 302
+    url = f"/jiashan/programs/hukou_transfer/rounds/{round_id}/list"
+    html = client.get(url).get_data(as_text=True)
+    assert 'data-stage="provisional"' in html and html.count("data-position=") == 4
+    for person in ranked_round["people"]:
+        assert person.real_name not in html and person.id_number not in html and person.mobile not in html
+    assert "陈*民" in html and "3304**********" in html
+    found = client.get(url + f"?number={ranked_round['numbers'][2]}").get_data(as_text=True)
+    assert found.count("data-position=") == 1 and 'data-position="3"' in found
+    csv_response = client.get(url + ".csv")
+    body = csv_response.get_data(as_text=True)
+    csv_response.close()  # a streamed body keeps its request open until closed, as a WSGI server does
+    assert csv_response.headers["X-Ranking-Digest"] == "ab" * 32 and f"sha256 {'ab' * 32}" in body
+    assert all(p.real_name not in body and p.id_number not in body for p in ranked_round["people"])
+    assert len(body.strip().splitlines()) == 2 + 4
+    paged = client.get(url + "?after=2").get_data(as_text=True)
+    assert 'data-position="3"' in paged and 'data-position="1"' not in paged
+
+
+def test_applicant_sees_rank_cutoff_and_distance(app, client, make_user, login, ranked_round):
+    round_id = ranked_round["round"]
+    admin = app.test_client()
+    admin.__class__ = type(client)
+    publish(admin, make_user, login, round_id, "provisional")
+    login(client, ranked_round["people"][2])
+    html = client.get(f"/jiashan/programs/hukou_transfer/rounds/{round_id}/list").get_data(as_text=True)
+    assert 'data-standing="3"' in html and 'data-distance="8.00"' in html and 'data-cutoff="88.00"' in html
+
+
+def test_objections_recheck_and_final_list(app, client, make_user, login, ranked_round, county, on_day):
+    round_id = ranked_round["round"]
+    admin = app.test_client()
+    admin.__class__ = type(client)
+    publish(admin, make_user, login, round_id, "provisional")
+    list_url = f"/jiashan/programs/hukou_transfer/rounds/{round_id}/list"
+    login(client, ranked_round["people"][3])
+    empty = client.submit(f"/jiashan/programs/hukou_transfer/rounds/{round_id}/objections", {"reason": ""},
+                          form_page=list_url)
+    assert empty.status_code == 303
+    assert client.submit(f"/jiashan/programs/hukou_transfer/rounds/{round_id}/objections",
+                         {"reason": "我的社保年限未计入", "number": str(ranked_round["numbers"][3])},
+                         form_page=list_url).status_code == 302
+    admin.get("/jiashan/?lang=en")
+    too_early = admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "final"},
+                             form_page=f"/jiashan/admin/rounds/{round_id}", follow_redirects=True)
+    assert "publication period runs until" in too_early.get_data(as_text=True)
+    on_day(date(2027, 3, 15))
+    still_open = admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "final"},
+                              form_page=f"/jiashan/admin/rounds/{round_id}", follow_redirects=True)
+    assert "Decide every objection" in still_open.get_data(as_text=True)
+    late = client.submit(f"/jiashan/programs/hukou_transfer/rounds/{round_id}/objections", {"reason": "再次异议"},
+                         form_page=list_url)
+    assert late.status_code == 303  # the period is over
+    with county("jiashan") as session:
+        objection = session.scalars(select(Objection)).one()
+    no_outcome = admin.submit(f"/jiashan/admin/objections/{objection.id}", {"decision": "dismissed", "outcome": ""},
+                              form_page=f"/jiashan/admin/rounds/{round_id}")
+    assert no_outcome.status_code == 303
+    assert admin.submit(f"/jiashan/admin/objections/{objection.id}",
+                        {"decision": "dismissed", "outcome": "经人社局复核，社保年限已按规定计入"},
+                        form_page=f"/jiashan/admin/rounds/{round_id}").status_code == 302
+    assert publish(admin, make_user, login, round_id, "final").status_code == 302
+    assert 'data-stage="final"' in client.get(list_url).get_data(as_text=True)
+    with county("jiashan") as session:
+        objection = session.scalars(select(Objection)).one()
+        assert objection.status == "dismissed" and "复核" in objection.outcome
