@@ -124,3 +124,21 @@ def test_objections_recheck_and_final_list(app, client, make_user, login, ranked
     with county("jiashan") as session:
         objection = session.scalars(select(Objection)).one()
         assert objection.status == "dismissed" and "复核" in objection.outcome
+
+
+def test_round_page_shows_stages_figures_and_the_points_chart_with_the_cutoff(app, client, make_user, login,
+                                                                               ranked_round):
+    round_id = ranked_round["round"]
+    page = client.get(f"/jiashan/programs/hukou_transfer/rounds/{round_id}").get_data(as_text=True)
+    assert 'data-figure="ranked">0<' in page and "<svg" not in page  # nothing ranked is shown before publication
+    admin = app.test_client()
+    admin.__class__ = type(client)
+    publish(admin, make_user, login, round_id, "provisional")
+    page = client.get(f"/jiashan/programs/hukou_transfer/rounds/{round_id}").get_data(as_text=True)
+    assert 'data-stage="provisional"' in page and 'data-stage="window"' in page
+    assert 'data-figure="applicants">4<' in page and 'data-figure="eligible">4<' in page
+    assert 'data-figure="ranked">4<' in page and 'data-figure="allocated">2<' in page
+    assert page.count('class="bar"') == 3  # 95 and 88 / 80 / 61: bars 60, 80, 90
+    assert 'class="cutoff"' in page and "0573-84012345" in page
+    for person in ranked_round["people"]:
+        assert person.real_name not in page and person.id_number not in page

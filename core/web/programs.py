@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from sqlalchemy import select
 
-from jifen import applications, clock, programs, publication
+from jifen import applications, clock, programs, publication, transparency
 from jifen.db import get_db, get_session
 from jifen.models import ProgramRound, RankingRun
 from jifen.tenancy import bind_tenant, require_tenant
@@ -37,6 +37,7 @@ def _page(program, values=None, errors=None, status=200):
     return render("portal/program.html", program=program, start=programs.start_date(session, program),
                   started=programs.started(session, program), current=current,
                   upcoming=programs.next_round(session, program.key), today=clock.today(), mine=mine,
+                  rounds=programs.rounds_of(session, program.key),
                   fields=item_forms.specs(program.application_schema()), values=values or {},
                   errors=errors or {}, form=EmptyForm()), status
 
@@ -140,3 +141,16 @@ def object_to(key: str, round_id: int):
     session.commit()
     flash(_("Your objection is recorded; the county re-checks it and records the outcome."), "success")
     return redirect(url_for("programs.published_list", key=key, round_id=round_id))
+
+
+@bp.get("/programs/<key>/rounds/<int:round_id>")
+@public
+def round_page(key: str, round_id: int):
+    session = get_session()
+    program, found = _round(key, round_id)
+    run = publication.current_run(session, found)
+    published = publication.latest(session, found)
+    shown_run = run if published is not None else None  # figures of a run appear once it is published
+    fig = transparency.figures(session, found, shown_run)
+    return render("portal/round.html", program=program, round=found, stages=transparency.stages(session, found),
+                  figures=fig, chart=transparency.chart(fig), published=published)

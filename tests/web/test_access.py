@@ -13,7 +13,7 @@ from jifen.plugin_manager import catalog
 PUBLIC_ENDPOINTS = {
     "static", "platform.index", "platform.healthz", "platform.login",
     "portal.landing", "programs.program", "portal.theme_css", "portal.theme_file",
-    "auth.register", "auth.login", "calculator.page", "programs.published_list", "programs.published_csv",
+    "auth.register", "auth.login", "calculator.page", "programs.published_list", "programs.published_csv", "programs.round_page",
 }
 OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id")
 
