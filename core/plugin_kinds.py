@@ -52,13 +52,15 @@ AGGREGATES = ("max", "sum", "single")
 
 
 class ProgramSettings(ma.Schema):
-    """Base for service program settings: ``start_on``, the day the county brings the program in.
-
-    Before it the portal shows the program as coming, with its date, and nobody can apply.
+    """Base for service program settings: ``start_on``, the day the county brings the program in
+    (before it the portal shows the program as coming, with its date, and nobody can apply), and
+    ``offer_days``, the working days an applicant has to accept or decline an offered place.
     """
 
     start_on = ma.fields.Date(allow_none=True, load_default=None, metadata={"label": {
         "zh": "开始实施日期", "en": "Start date"}})
+    offer_days = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=60), metadata={"label": {
+        "zh": "名额答复期限（工作日）", "en": "Working days to answer an offer"}})
 
 def localized(names: dict[str, str], locale: str) -> str:
     """Pick ``names[locale]``, falling back to Chinese, then English, then any."""

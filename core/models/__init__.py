@@ -4,6 +4,7 @@ from jifen.models.applicant import ApplicantProfile, FamilyMember
 from jifen.models.application import Application, DeclaredItem, EvidenceFile, ItemReview, StatusEvent
 from jifen.models.audit import AuditEvent
 from jifen.models.message import Message
+from jifen.models.offers import Offer
 from jifen.models.plugin_state import PluginEnablement
 from jifen.models.points import LedgerEntry, RuleVersion
 from jifen.models.publication import Objection, Publication
@@ -13,6 +14,6 @@ from jifen.models.user import PlatformAdmin, User
 
 __all__ = [
     "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "EvidenceFile", "FamilyMember", "ItemReview",
-    "LedgerEntry", "Message", "Objection", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
+    "LedgerEntry", "Message", "Objection", "Offer", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
     "Publication", "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "Tenant", "TenantHost", "User",
 ]

@@ -1,0 +1,910 @@
+"""Ranking runs: rank a round's applications in the database, allocate its places, keep the run as a record.
+
+A run (DESIGN.md, "Points, applications and ranking") goes through these steps, all inside one
+SAVEPOINT of the caller's transaction, so that a failure half-way leaves nothing of it:
+
+1. **Snapshot**: one :class:`~jifen.models.RankingInput` row per application of the round: its points
+   under the round's rule version, the program's tie-break values, its sub-quota, its family key
+   (spouses who both applied) and a lottery number drawn from the run's seed.
+2. **Rank** in the database: ``row_number()`` over the total order (points, tie-breaks, lottery,
+   application id) for ``position``, and the same partitioned by sub-quota for ``sub_position``.
+3. **Family rule**: of spouses who both applied, only the better-placed application competes.
+4. **Allocation** by the program's quota mode: headcount (per sub-quota, then an optional capped
+   county-wide second round), cutoff score, or threshold entitlement.
+5. **Digest**: SHA-256 over one canonical line per result in position order.
+6. **Record**: the :class:`~jifen.models.RankingRun` with its parameters, seed, versions and digest.
+
+Results are never edited afterwards; publishing switches which run of a round is current
+(:func:`make_current`). :func:`verify` ranks a run's stored snapshot again and compares digests;
+:func:`simulate` answers "what if the quota or a points value changed" and stores nothing.
+
+The bulk writes here are reviewed raw writers (like :func:`jifen.ledger._write`): they run on
+``session.connection()`` and name the bound county explicitly in every statement and row.
+
+Query plans: the planner knows nothing about the rows a run wrote moments before (no statistics),
+and guesses one row where there are millions; a join or a half-matched index then turns quadratic.
+So no statement joins tables; every statement reads one table through an index it fully matches
+(the round's applications page by (tenant, round, user), the rest by lists of ids), and every
+update of a result names both its application id and its position.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Callable, Iterable, Mapping
+
+import marshmallow as ma
+from sqlalchemy import BigInteger, String, and_, any_, bindparam, case, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import Session
+
+from jifen import audit
+from jifen.db import set_tenant_for_raw_sql
+from jifen.enablement import enabled_plugin_names, plugin_settings
+from jifen.ledger import verified_items
+from jifen.models import (
+    Application, FamilyMember, LedgerEntry, ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun,
+    RuleVersion,
+)
+from jifen.models.application import CONFIRMED, RECHECK
+from jifen.plugin_kinds import CATEGORIES, QUOTA_MODES, ServiceProgram
+from jifen.plugin_manager import county_programs, installed_plugins, plugin_of
+from jifen.rules import county_item_types, latest_version
+from jifen.scoring import ZERO, Breakdown, Rules, quantize, score
+from jifen.tenancy import require_tenant
+
+# Outcomes of a result row.
+ALLOCATED = "allocated"
+WAITLISTED = "waitlisted"
+SERVED_BY_SPOUSE = "served_by_spouse"
+BELOW_THRESHOLD = "below_threshold"
+OUTCOMES = (ALLOCATED, WAITLISTED, SERVED_BY_SPOUSE, BELOW_THRESHOLD)
+
+APPLIED = "applied"  # ProgramApplication.status of an application that competes
+APPLIED_AT = "applied_at"  # the tie-break that is a time (earlier ranks first), not a subtotal
+TIE_BREAK_SLOTS = 4  # RankingInput.tb1 .. tb4
+# RankingInput.tb* are NUMERIC(10, 2): an application time is stored as the negated seconds since the
+# round opened (not since 1970, which would not fit), clamped to what the column holds.
+_TB_LIMIT = Decimal("99999999.99")
+
+SNAPSHOT_BATCH = 5000
+UPDATE_BATCH = 5000
+READ_BATCH = 10000
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+class RankingError(Exception):
+    """A run cannot be made as asked (unknown program, no quota, ...); the message says why."""
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class Params:
+    """Everything besides the snapshot that decides a run's results; stored as ``RankingRun.params``."""
+
+    program: str
+    quota_mode: str
+    quota: int | None
+    sub_quotas: dict[str, int]
+    tie_breaks: tuple[str, ...]
+    cutoff_ties: str
+    second_round: bool
+    second_round_cap_percent: int
+    threshold: Decimal | None
+    family_rule: str | None
+    points_source: str  # "round_rule_version", "applicant_rule_version" or "rescored" (simulations)
+    applied_at_origin: str  # ISO date: application times are seconds before/after this day began
+
+    def to_json(self) -> dict:
+        return {
+            "program": self.program, "quota_mode": self.quota_mode, "quota": self.quota,
+            "sub_quotas": dict(sorted(self.sub_quotas.items())), "tie_breaks": list(self.tie_breaks),
+            "cutoff_ties": self.cutoff_ties, "second_round": self.second_round,
+            "second_round_cap_percent": self.second_round_cap_percent,
+            "threshold": None if self.threshold is None else str(quantize(self.threshold)),
+            "family_rule": self.family_rule, "points_source": self.points_source,
+            "applied_at_origin": self.applied_at_origin,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "Params":
+        return cls(
+            program=data["program"], quota_mode=data["quota_mode"], quota=data.get("quota"),
+            sub_quotas={k: int(v) for k, v in (data.get("sub_quotas") or {}).items()},
+            tie_breaks=tuple(data.get("tie_breaks") or ()), cutoff_ties=data.get("cutoff_ties", "strict"),
+            second_round=bool(data.get("second_round")),
+            second_round_cap_percent=int(data.get("second_round_cap_percent", 0)),
+            threshold=None if data.get("threshold") is None else Decimal(str(data["threshold"])),
+            family_rule=data.get("family_rule"), points_source=data.get("points_source", ""),
+            applied_at_origin=data.get("applied_at_origin", ""),
+        )
+
+    @property
+    def total_quota(self) -> int:
+        if self.quota is not None:
+            return self.quota
+        return sum(self.sub_quotas.values())
+
+
+def program_of(session: Session, found: ProgramRound) -> ServiceProgram:
+    """The round's program as the county has it enabled; an error if it is not."""
+    for program in county_programs(enabled_plugin_names(session)):
+        if program.key == found.program_key:
+            return program
+    raise RankingError(f"program {found.program_key!r} of round {found.id} is not enabled in this county")
+
+
+def program_settings(session: Session, program: ServiceProgram) -> dict:
+    plugin = plugin_of(program.key)
+    return program.settings_schema().load(plugin_settings(session, plugin) if plugin else {})
+
+
+def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *, quota: int | None = None,
+               sub_quotas: Mapping[str, int] | None = None, rescored: bool = False) -> Params:
+    """The parameters a run of ``found`` uses: the round's, with ``quota`` / ``sub_quotas`` overriding.
+
+    The threshold is the round's, else the program's county setting ``threshold`` (if it has one);
+    in every quota mode applications below it are ``below_threshold``.
+    """
+    if program.quota_mode not in QUOTA_MODES:
+        raise RankingError(f"program {program.key!r}: unknown quota mode {program.quota_mode!r}")
+    if len(program.tie_breaks) > TIE_BREAK_SLOTS:
+        raise RankingError(f"program {program.key!r} has {len(program.tie_breaks)} tie-breaks; "
+                           f"a run stores at most {TIE_BREAK_SLOTS}")
+    threshold = found.threshold
+    if threshold is None:
+        setting = program_settings(session, program).get("threshold")
+        threshold = None if setting is None else Decimal(str(setting))
+    subs = dict(found.sub_quotas or {}) if sub_quotas is None else dict(sub_quotas)
+    subs = {str(k): int(v) for k, v in subs.items()}
+    quota = found.quota if quota is None else int(quota)
+    if any(v < 0 for v in subs.values()) or (quota is not None and quota < 0):
+        raise RankingError("quotas cannot be negative")
+    if program.quota_mode == "headcount" and quota is None and not subs:
+        raise RankingError(f"round {found.id} has no quota: a headcount program needs one")
+    if program.quota_mode == "cutoff" and quota is None:
+        raise RankingError(f"round {found.id} has no quota: a cutoff-score program needs one")
+    if program.quota_mode == "threshold" and threshold is None:
+        raise RankingError(f"round {found.id} has no threshold: a threshold program needs one")
+    if found.cutoff_ties not in ("strict", "all"):
+        raise RankingError(f"round {found.id}: cutoff_ties must be 'strict' or 'all', not {found.cutoff_ties!r}")
+    if rescored:
+        source = "rescored"
+    else:
+        source = "round_rule_version" if found.rule_version is not None else "applicant_rule_version"
+    return Params(
+        program=program.key, quota_mode=program.quota_mode, quota=quota, sub_quotas=subs,
+        tie_breaks=tuple(program.tie_breaks), cutoff_ties=found.cutoff_ties, second_round=bool(found.second_round),
+        second_round_cap_percent=int(found.second_round_cap_percent or 0), threshold=threshold,
+        family_rule=program.family_rule, points_source=source, applied_at_origin=found.opens_on.isoformat(),
+    )
+
+
+# --------------------------------------------------------------------------- outcome
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run (or a simulation: ``persisted`` False, ``run_id`` None) gave.
+
+    ``moved_in`` / ``moved_out``: applications allocated now but not in the round's current run,
+    and the reverse (empty when the round has no current run: ``compared_with`` is None).
+    ``allocated`` holds the allocated application ids of a simulation; read a stored run's results
+    from the database instead.
+    """
+
+    run_id: int | None
+    persisted: bool
+    round_id: int
+    seed: int
+    digest: str
+    params: dict
+    rule_version: int | None
+    input_count: int
+    allocated_count: int
+    cutoff: Decimal | None
+    counts: dict[str, int]
+    compared_with: int | None = None
+    moved_in: tuple[int, ...] = ()
+    moved_out: tuple[int, ...] = ()
+    allocated: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    recorded: str  # the digest the run was stored with
+    recomputed: str  # ranking the stored snapshot again with the stored parameters
+    stored_results: str  # the digest of the result rows as they are stored now
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _lottery(seed: int, program_application_id: int) -> int:
+    return int(hashlib.sha256(f"{seed}:{program_application_id}".encode()).hexdigest()[:15], 16)
+
+
+def _connection(session: Session, tenant_id: int) -> Connection:
+    connection = session.connection()
+    set_tenant_for_raw_sql(connection, tenant_id)  # row-level security for these raw statements
+    return connection
+
+
+def _savepoint(session: Session):
+    """A SAVEPOINT inside the caller's transaction.
+
+    pysqlite (in its default mode) sends no BEGIN before a SAVEPOINT, and SQLite treats the release
+    of a savepoint that opened the transaction as a COMMIT: the run would escape the caller's
+    transaction. So on SQLite the transaction is opened first when the driver has none.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+    return session.begin_nested()
+
+
+def current_run(session: Session, found: ProgramRound) -> RankingRun | None:
+    return session.scalar(select(RankingRun).where(RankingRun.round_id == found.id, RankingRun.is_current.is_(True)))
+
+
+def runs_of(session: Session, round_id: int | None = None) -> list[RankingRun]:
+    query = select(RankingRun).order_by(RankingRun.created_at.desc(), RankingRun.id.desc())
+    if round_id is not None:
+        query = query.where(RankingRun.round_id == round_id)
+    return list(session.scalars(query))
+
+
+def run(
+    session: Session, round: ProgramRound, *, actor: str, seed: int | None = None, quota: int | None = None,
+    sub_quotas: Mapping[str, int] | None = None, rules_override: Rules | None = None, persist: bool = True,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Rank ``round`` once, in the caller's transaction (the caller commits). Audited as ``ranking.run``.
+
+    Everything happens inside a SAVEPOINT: if any step raises, nothing of the run remains and the
+    round's current run is untouched. The new run is not made current (see :func:`make_current`).
+
+    :param seed: the lottery's seed; a random 63-bit number when None.
+    :param quota, sub_quotas: override the round's (what-if).
+    :param rules_override: rescore every applicant's verified items under these rules in memory
+        instead of reading the ledger (simulations only: ``persist`` must be False).
+    :param persist: False makes a simulation: computed the same way, then rolled back.
+    :param progress: called as ``progress(step, done, total)``; ``total`` may be None.
+    """
+    found = round
+    tenant = require_tenant()
+    if rules_override is not None and persist:
+        raise RankingError("a run with changed rules is a simulation: use persist=False (or simulate())")
+    program = program_of(session, found)
+    params = params_for(session, found, program, quota=quota, sub_quotas=sub_quotas,
+                        rescored=rules_override is not None)
+    seed = secrets.randbits(63) if seed is None else int(seed)
+    if not 0 <= seed < 2 ** 63:
+        raise RankingError("the seed must be between 0 and 2**63 - 1")
+    current = current_run(session, found)
+    report = progress or (lambda step, done, total: None)
+
+    savepoint = _savepoint(session)
+    try:
+        record = RankingRun(round_id=found.id, rule_version=found.rule_version, plugin_versions=installed_plugins(),
+                            seed=seed, params=params.to_json(), digest="", actor=actor)
+        session.add(record)
+        session.flush()
+        connection = _connection(session, tenant.id)
+        count = _snapshot(session, connection, tenant.id, found, params, record.id, seed, rules_override, report)
+        cutoff = _rank_and_allocate(connection, tenant.id, params, record.id, record.id, report)
+        digest = _digest(connection, tenant.id, record.id)
+        report("digest", count, count)
+        counts = _counts(connection, tenant.id, record.id)
+        record.digest = digest
+        record.input_count = count
+        record.allocated_count = counts.get(ALLOCATED, 0)
+        record.cutoff = cutoff
+        moved_in, moved_out = _moves(connection, tenant.id, record.id, current.id) if current else ((), ())
+        allocated = frozenset() if persist else _allocated_ids(connection, tenant.id, record.id)
+        outcome = RunOutcome(
+            run_id=record.id if persist else None, persisted=persist, round_id=found.id, seed=seed, digest=digest,
+            params=params.to_json(), rule_version=found.rule_version, input_count=count,
+            allocated_count=record.allocated_count, cutoff=cutoff, counts=counts,
+            compared_with=current.id if current else None, moved_in=moved_in, moved_out=moved_out, allocated=allocated,
+        )
+        if persist:
+            session.flush()
+            audit.record(session, "ranking.run", actor=actor, target_type="ranking_run", target_id=record.id,
+                         details={"round": found.id, "program": program.key, "seed": seed, "digest": digest,
+                                  "inputs": count, "allocated": record.allocated_count,
+                                  "cutoff": None if cutoff is None else str(cutoff),
+                                  "rule_version": found.rule_version})
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if persist:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return outcome
+
+
+def make_current(session: Session, run: RankingRun, actor: str) -> RankingRun:
+    """Make ``run`` its round's current run (the one published); the previous one stops being current."""
+    previous = [r for r in session.scalars(select(RankingRun).where(RankingRun.round_id == run.round_id,
+                                                                      RankingRun.is_current.is_(True)))
+                if r.id != run.id]
+    for other in previous:
+        other.is_current = False
+    session.flush()  # at no moment two current runs in the round
+    run.is_current = True
+    session.flush()
+    audit.record(session, "ranking.made_current", actor=actor, target_type="ranking_run", target_id=run.id,
+                 details={"round": run.round_id, "digest": run.digest, "previous": [r.id for r in previous]})
+    return run
+
+
+# --------------------------------------------------------------------------- step 1: snapshot
+#
+# Every statement here reads ONE table through an index (the round's applications by
+# (tenant, round, user), the rest by IN-lists of the page's ids): the run's plans do not depend on
+# the planner's row estimates, which are worthless for rows written moments before.
+
+
+def _among(connection: Connection, column, ids: list[int]):
+    """``column IN ids``; on PostgreSQL one array parameter (``= ANY``) instead of thousands."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(BigInteger())))
+    return column.in_(ids)
+
+
+def _page_of_applications(connection: Connection, tenant_id: int, round_id: int, after: int | None):
+    pa = ProgramApplication.__table__
+    query = (
+        select(pa.c.id, pa.c.user_id, pa.c.sub_quota, pa.c.applied_at)
+        .where(pa.c.tenant_id == tenant_id, pa.c.round_id == round_id, pa.c.status == APPLIED)
+        .order_by(pa.c.user_id).limit(SNAPSHOT_BATCH)
+    )
+    if after is not None:
+        query = query.where(pa.c.user_id > after)
+    return connection.execute(query).all()
+
+
+def _confirmed_applications(connection: Connection, tenant_id: int, user_ids: list[int]) -> dict[int, Row]:
+    """user id -> (id, total_points, rule_version) of their points application, if confirmed."""
+    ap = Application.__table__
+    rows = connection.execute(
+        select(ap.c.user_id, ap.c.id, ap.c.total_points, ap.c.rule_version)
+        .where(ap.c.tenant_id == tenant_id, _among(connection, ap.c.user_id, user_ids),
+               ap.c.status.in_((CONFIRMED, RECHECK)))
+    )
+    return {row.user_id: row for row in rows}
+
+
+@dataclass
+class _Ledger:
+    """One application's ledger under one rule version: row count, total, tie-break subtotals."""
+
+    rows: int = 0
+    total: Decimal = ZERO
+    subtotals: dict[int, Decimal] = field(default_factory=dict)
+
+
+def _ledgers(connection: Connection, tenant_id: int, application_ids: list[int], params: Params,
+             version: int | None) -> dict[tuple[int, int], _Ledger]:
+    """(application id, rule version) -> its ledger sums (only ``version`` when given)."""
+    le = LedgerEntry.__table__
+    subtotals = []
+    for index, name in enumerate(params.tie_breaks):
+        if name != APPLIED_AT:
+            column = le.c.category if name in CATEGORIES else le.c.item_type
+            subtotals.append(func.sum(case((column == name, le.c.points), else_=ZERO)).label(f"sub_{index}"))
+    query = (
+        select(le.c.application_id, le.c.rule_version, func.count(le.c.id).label("rows"),
+               func.sum(le.c.points).label("total"), *subtotals)
+        .where(le.c.tenant_id == tenant_id, _among(connection, le.c.application_id, application_ids))
+        .group_by(le.c.application_id, le.c.rule_version)
+    )
+    if version is not None:
+        query = query.where(le.c.rule_version == version)
+    found = {}
+    for row in connection.execute(query):
+        sums = {index: quantize(getattr(row, f"sub_{index}") or ZERO)
+                for index, name in enumerate(params.tie_breaks) if name != APPLIED_AT}
+        found[(row.application_id, row.rule_version)] = _Ledger(row.rows, quantize(row.total or ZERO), sums)
+    return found
+
+
+def _spouses_who_applied(connection: Connection, tenant_id: int, round_id: int, user_ids: list[int]) -> dict[int, int]:
+    """user id -> confirmed spouse's user id (as jifen.family.spouse_of), when the spouse applied too."""
+    fm = FamilyMember.__table__
+    links = dict(connection.execute(
+        select(fm.c.user_id, fm.c.linked_user_id)
+        .where(fm.c.tenant_id == tenant_id, _among(connection, fm.c.user_id, user_ids), fm.c.relation == "spouse",
+               fm.c.link_confirmed.is_(True), fm.c.linked_user_id.is_not(None))
+    ).all())
+    if not links:
+        return {}
+    pa = ProgramApplication.__table__
+    applied = set(connection.execute(
+        select(pa.c.user_id).where(pa.c.tenant_id == tenant_id, pa.c.round_id == round_id, pa.c.status == APPLIED,
+                                   _among(connection, pa.c.user_id, sorted(set(links.values()))))
+    ).scalars())
+    return {user: spouse for user, spouse in links.items() if spouse in applied}
+
+
+def _rescored(session: Session, application_ids: list[int], rules: Rules, types) -> dict[int, Breakdown]:
+    items = verified_items(session, application_ids)
+    return {app_id: score(items.get(app_id, []), rules, types) for app_id in application_ids}
+
+
+def _applied_value(applied_at: datetime, origin: datetime) -> Decimal:
+    value = quantize(-(applied_at - origin).total_seconds())
+    return max(-_TB_LIMIT, min(_TB_LIMIT, value))
+
+
+def _snapshot(session: Session, connection: Connection, tenant_id: int, found: ProgramRound, params: Params,
+              run_id: int, seed: int, rules_override: Rules | None, report: Progress) -> int:
+    """Write the run's RankingInput rows, a page of applications at a time (executemany; the county
+    stamped on each row)."""
+    total = session.scalar(select(func.count(ProgramApplication.id)).where(
+        ProgramApplication.round_id == found.id, ProgramApplication.status == APPLIED)) or 0
+    report("snapshot", 0, total)
+    origin = datetime.combine(found.opens_on, time.min)
+    frozen = found.rule_version
+    types = county_item_types(session) if (rules_override is not None or frozen is not None) else {}
+    version_rules: Rules | None = None
+    inputs = RankingInput.__table__
+    done = seen = 0
+    after = None
+    while True:
+        page = _page_of_applications(connection, tenant_id, found.id, after)
+        if not page:
+            break
+        after = page[-1].user_id
+        user_ids = [row.user_id for row in page]
+        applications = _confirmed_applications(connection, tenant_id, user_ids)
+        ids = [a.id for a in applications.values()]
+        if rules_override is not None:
+            ledgers: dict = {}
+            breakdowns = _rescored(session, ids, rules_override, types) if ids else {}
+        else:
+            ledgers = _ledgers(connection, tenant_id, ids, params, frozen) if ids else {}
+            # Under a frozen version, applicants not scored under it (no ledger rows for it) are
+            # scored under it in memory with the one scoring function, from their verified items.
+            missing = [a.id for a in applications.values()
+                       if frozen is not None and a.rule_version != frozen and (a.id, frozen) not in ledgers]
+            if missing and version_rules is None:
+                version_rules = _rules_of_version(session, frozen, types)
+            breakdowns = _rescored(session, missing, version_rules, types) if missing else {}
+        spouses = _spouses_who_applied(connection, tenant_id, found.id, user_ids) if params.family_rule else {}
+        batch = []
+        for row in page:
+            application = applications.get(row.user_id)
+            if application is None:
+                continue  # points not confirmed: not ranked
+            breakdown = breakdowns.get(application.id)
+            version = frozen if frozen is not None else application.rule_version
+            ledger = ledgers.get((application.id, version), _Ledger())
+            if breakdown is not None:
+                points = breakdown.total
+            elif version is None or (application.rule_version == version and application.total_points is not None):
+                points = application.total_points or ZERO  # the cached total: floored as the rules say
+            else:
+                if version_rules is None:
+                    version_rules = _rules_of_version(session, version, types)
+                points = ledger.total
+                if version_rules.floor is not None and points < version_rules.floor:
+                    points = version_rules.floor
+            tie_values: list[Decimal | None] = []
+            for index, name in enumerate(params.tie_breaks):
+                if name == APPLIED_AT:
+                    tie_values.append(_applied_value(row.applied_at, origin))
+                elif breakdown is not None:
+                    subtotals = breakdown.by_category if name in CATEGORIES else breakdown.by_type
+                    tie_values.append(quantize(subtotals.get(name, ZERO)))
+                else:
+                    tie_values.append(ledger.subtotals.get(index, ZERO))
+            tie_values += [None] * (TIE_BREAK_SLOTS - len(tie_values))
+            spouse = spouses.get(row.user_id)
+            batch.append({
+                "tenant_id": tenant_id, "run_id": run_id, "program_application_id": row.id, "user_id": row.user_id,
+                "sub_quota": row.sub_quota, "family_key": None if spouse is None else str(min(row.user_id, spouse)),
+                "points": quantize(points), "tb1": tie_values[0], "tb2": tie_values[1], "tb3": tie_values[2],
+                "tb4": tie_values[3], "lottery": _lottery(seed, row.id),
+            })
+        if batch:
+            connection.execute(inputs.insert(), batch)
+            done += len(batch)
+        seen += len(page)
+        report("snapshot", seen, total)
+    return done
+
+
+def _rules_of_version(session: Session, version: int, types) -> Rules:
+    stored = session.get(RuleVersion, (require_tenant().id, version))
+    if stored is None:
+        raise RankingError(f"rule version {version} does not exist in this county")
+    return Rules.load(stored.rules, types or county_item_types(session), stored.version)
+
+
+# --------------------------------------------------------------------------- steps 2-4: rank, family, allocate
+
+
+def _order(inputs):
+    return [inputs.c.points.desc(), inputs.c.tb1.desc().nulls_last(), inputs.c.tb2.desc().nulls_last(),
+            inputs.c.tb3.desc().nulls_last(), inputs.c.tb4.desc().nulls_last(), inputs.c.lottery.asc(),
+            inputs.c.program_application_id.asc()]
+
+
+def _rank(connection: Connection, tenant_id: int, inputs_run: int, results_run: int) -> None:
+    """INSERT ... SELECT with window functions: the database orders the snapshot."""
+    inputs = RankingInput.__table__
+    results = RankingResult.__table__
+    order = _order(inputs)
+    ranked = select(
+        inputs.c.tenant_id,
+        literal(results_run, BigInteger()).label("run_id"),
+        inputs.c.program_application_id,
+        func.row_number().over(order_by=order).label("position"),
+        inputs.c.sub_quota,
+        func.row_number().over(partition_by=inputs.c.sub_quota, order_by=order).label("sub_position"),
+        inputs.c.points,
+        literal(WAITLISTED, String(30)).label("outcome"),
+    ).where(inputs.c.tenant_id == tenant_id, inputs.c.run_id == inputs_run)
+    connection.execute(results.insert().from_select(
+        ["tenant_id", "run_id", "program_application_id", "position", "sub_quota", "sub_position", "points",
+         "outcome"], ranked))
+
+
+def _result_filter(results, tenant_id: int, run_id: int):
+    return and_(results.c.tenant_id == tenant_id, results.c.run_id == run_id)
+
+
+def _set_outcomes(connection: Connection, tenant_id: int, run_id: int, rows: Iterable[dict]) -> None:
+    """Batched executemany of rows {b_id, b_position, b_outcome, b_round, b_note}.
+
+    Each row is named by its application id AND its position: whichever of the two indexes,
+    (tenant, run, application) or (tenant, run, position), the planner picks (its row estimates for
+    rows written moments ago are worthless), all three columns are matched: one index lookup.
+    """
+    results = RankingResult.__table__
+    statement = (
+        results.update()
+        .where(_result_filter(results, tenant_id, run_id),
+               results.c.program_application_id == bindparam("b_id"), results.c.position == bindparam("b_position"))
+        .values(outcome=bindparam("b_outcome"), allocation_round=bindparam("b_round"), note=bindparam("b_note"))
+    )
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= UPDATE_BATCH:
+            connection.execute(statement, batch)
+            batch = []
+    if batch:
+        connection.execute(statement, batch)
+
+
+def _family(connection: Connection, tenant_id: int, params: Params, inputs_run: int, results_run: int) -> None:
+    """Of each family (same family key), only the first in the total order (the best position) competes.
+
+    Computed from the snapshot alone: the same total order gives the same positions as the ranking,
+    so no join between the run's freshly written tables is needed.
+    """
+    inputs = RankingInput.__table__
+    mine = and_(inputs.c.tenant_id == tenant_id, inputs.c.run_id == inputs_run)
+    if connection.execute(select(inputs.c.program_application_id)
+                          .where(mine, inputs.c.family_key.is_not(None)).limit(1)).first() is None:
+        return
+    ordered = select(
+        inputs.c.program_application_id, inputs.c.family_key,
+        func.row_number().over(order_by=_order(inputs)).label("position"),
+    ).where(mine).subquery()
+    window = {"partition_by": ordered.c.family_key, "order_by": ordered.c.position}
+    families = select(
+        ordered.c.program_application_id, ordered.c.position,
+        func.first_value(ordered.c.program_application_id).over(**window).label("best_id"),
+        func.first_value(ordered.c.position).over(**window).label("best_position"),
+        func.row_number().over(**window).label("k"),
+    ).where(ordered.c.family_key.is_not(None)).subquery()
+    others = connection.execute(select(families.c.program_application_id, families.c.position, families.c.best_id,
+                                       families.c.best_position).where(families.c.k > 1)).all()
+    rule = params.family_rule or "family"
+    _set_outcomes(connection, tenant_id, results_run, (
+        {"b_id": app_id, "b_position": position, "b_outcome": SERVED_BY_SPOUSE, "b_round": None,
+         "b_note": f"{rule}: the family competes with application {best_id} at position {best_position}"}
+        for app_id, position, best_id, best_position in others))
+
+
+def _below_threshold(connection: Connection, tenant_id: int, params: Params, run_id: int) -> None:
+    results = RankingResult.__table__
+    connection.execute(
+        results.update()
+        .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
+               results.c.points < params.threshold)
+        .values(outcome=BELOW_THRESHOLD, note=f"below the threshold of {quantize(params.threshold)} points")
+    )
+
+
+def _allocate_first(connection: Connection, tenant_id: int, params: Params, run_id: int) -> int:
+    """Round 1 of a headcount round: the first N competing results of each sub-quota (one window over
+    the run's results), or the first ``quota`` overall. Returns how many were allocated."""
+    results = RankingResult.__table__
+    competing = and_(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED)
+    if params.sub_quotas:
+        places = case(*((results.c.sub_quota == name, quota) for name, quota in sorted(params.sub_quotas.items())),
+                      else_=0)
+        ranked = select(
+            results.c.program_application_id, results.c.position, places.label("places"),
+            func.row_number().over(partition_by=results.c.sub_quota, order_by=results.c.position).label("k"),
+        ).where(competing).subquery()
+        query = select(ranked.c.program_application_id, ranked.c.position).where(ranked.c.k <= ranked.c.places)
+    else:
+        query = (select(results.c.program_application_id, results.c.position).where(competing)
+                 .order_by(results.c.position).limit(params.total_quota))
+    chosen = connection.execute(query).all()
+    _set_outcomes(connection, tenant_id, run_id, (
+        {"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 1, "b_note": None}
+        for app_id, position in chosen))
+    return len(chosen)
+
+
+def _second_round(connection: Connection, tenant_id: int, params: Params, run_id: int, allocated: int,
+                  report: Progress) -> int:
+    """Places left over go, in overall order, to competing applications of any sub-quota, but no
+    sub-quota takes more than ``floor(cap% x its own quota)`` of them (Zhongshan 2016: 10%)."""
+    left = max(0, params.total_quota - allocated)
+    caps = {name: (quota * params.second_round_cap_percent) // 100 for name, quota in params.sub_quotas.items()}
+    taken = dict.fromkeys(caps, 0)
+    open_subs = {name for name, cap in caps.items() if cap > 0}
+    results = RankingResult.__table__
+    picked: list[dict] = []
+    last_position = 0
+    while left > 0 and open_subs:
+        rows = connection.execute(
+            select(results.c.program_application_id, results.c.sub_quota, results.c.position)
+            .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
+                   results.c.sub_quota.in_(sorted(open_subs)), results.c.position > last_position)
+            .order_by(results.c.position).limit(READ_BATCH)
+        ).all()
+        if not rows:
+            break
+        for app_id, sub_quota, position in rows:
+            last_position = position
+            if sub_quota not in open_subs:
+                continue
+            picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 2,
+                           "b_note": None})
+            taken[sub_quota] += 1
+            left -= 1
+            if taken[sub_quota] >= caps[sub_quota]:
+                open_subs.discard(sub_quota)
+            if left == 0 or not open_subs:
+                break
+    _set_outcomes(connection, tenant_id, run_id, picked)
+    report("second round", len(picked), None)
+    return len(picked)
+
+
+def _nth_competing(connection: Connection, tenant_id: int, run_id: int, n: int):
+    results = RankingResult.__table__
+    return connection.execute(
+        select(results.c.position, results.c.points)
+        .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED)
+        .order_by(results.c.position).offset(n - 1).limit(1)
+    ).first()
+
+
+def _allocate_where(connection: Connection, tenant_id: int, run_id: int, *conditions) -> None:
+    results = RankingResult.__table__
+    connection.execute(
+        results.update()
+        .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED, *conditions)
+        .values(outcome=ALLOCATED, allocation_round=1)
+    )
+
+
+def _rank_and_allocate(connection: Connection, tenant_id: int, params: Params, inputs_run: int, results_run: int,
+                       report: Progress) -> Decimal | None:
+    """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``; returns the cutoff."""
+    results = RankingResult.__table__
+    _rank(connection, tenant_id, inputs_run, results_run)
+    report("ranked", 0, None)
+    _family(connection, tenant_id, params, inputs_run, results_run)
+    if params.threshold is not None:
+        _below_threshold(connection, tenant_id, params, results_run)
+
+    if params.quota_mode == "threshold":
+        _allocate_where(connection, tenant_id, results_run)
+        report("allocated", 0, None)
+        return quantize(params.threshold)
+    if params.quota_mode == "headcount":
+        allocated = _allocate_first(connection, tenant_id, params, results_run)
+        if params.sub_quotas and params.second_round:
+            _second_round(connection, tenant_id, params, results_run, allocated, report)
+    else:  # cutoff score
+        quota = params.total_quota
+        nth = _nth_competing(connection, tenant_id, results_run, quota) if quota > 0 else None
+        if quota <= 0:
+            pass
+        elif nth is None:  # fewer competing applications than places: all of them
+            _allocate_where(connection, tenant_id, results_run)
+        elif params.cutoff_ties == "all":  # everyone at the cutoff score is admitted
+            _allocate_where(connection, tenant_id, results_run, results.c.points >= nth.points)
+        else:
+            _allocate_where(connection, tenant_id, results_run, results.c.position <= nth.position)
+    report("allocated", 0, None)
+    last = connection.execute(
+        select(results.c.points)
+        .where(_result_filter(results, tenant_id, results_run), results.c.outcome == ALLOCATED)
+        .order_by(results.c.position.desc()).limit(1)
+    ).scalar()
+    return None if last is None else quantize(last)
+
+
+# --------------------------------------------------------------------------- step 5: digest, counts, moves
+
+
+def digest_line(position: int, program_application_id: int, points, outcome: str, allocation_round) -> str:
+    """The canonical line of one result: ``position,application id,points (2 decimals),outcome,round``."""
+    return f"{position},{program_application_id},{quantize(points)},{outcome},{allocation_round or ''}\n"
+
+
+def _digest(connection: Connection, tenant_id: int, run_id: int) -> str:
+    """SHA-256 over the canonical lines in position order, read in keyset pages (never all at once)."""
+    results = RankingResult.__table__
+    digest = hashlib.sha256()
+    last = 0
+    while True:
+        rows = connection.execute(
+            select(results.c.position, results.c.program_application_id, results.c.points, results.c.outcome,
+                   results.c.allocation_round)
+            .where(_result_filter(results, tenant_id, run_id), results.c.position > last)
+            .order_by(results.c.position).limit(READ_BATCH)
+        ).all()
+        if not rows:
+            return digest.hexdigest()
+        for row in rows:
+            digest.update(digest_line(*row).encode())
+        last = rows[-1].position
+
+
+def _counts(connection: Connection, tenant_id: int, run_id: int) -> dict[str, int]:
+    results = RankingResult.__table__
+    rows = connection.execute(
+        select(results.c.outcome, func.count(results.c.program_application_id))
+        .where(_result_filter(results, tenant_id, run_id)).group_by(results.c.outcome)
+    )
+    return {outcome: count for outcome, count in rows}
+
+
+def _allocated_query(tenant_id: int, run_id: int):
+    results = RankingResult.__table__
+    return select(results.c.program_application_id).where(
+        _result_filter(results, tenant_id, run_id), results.c.outcome == ALLOCATED)
+
+
+def _allocated_ids(connection: Connection, tenant_id: int, run_id: int) -> frozenset[int]:
+    return frozenset(connection.execute(_allocated_query(tenant_id, run_id)).scalars())
+
+
+def _moves(connection: Connection, tenant_id: int, run_id: int,
+           other_run_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    now, before = _allocated_query(tenant_id, run_id), _allocated_query(tenant_id, other_run_id)
+    moved_in = tuple(sorted(connection.execute(now.except_(before)).scalars()))
+    moved_out = tuple(sorted(connection.execute(before.except_(now)).scalars()))
+    return moved_in, moved_out
+
+
+# --------------------------------------------------------------------------- verify and simulate
+
+
+def verification(session: Session, run: RankingRun) -> Verification:
+    """Rank the run's stored snapshot again, with its stored parameters, and compare digests.
+
+    The re-ranking is written under a scratch run inside a SAVEPOINT that is rolled back: nothing
+    remains. Live data (applications, points, the round's current quota) play no part.
+    """
+    tenant = require_tenant()
+    params = Params.from_json(run.params)
+    savepoint = _savepoint(session)
+    try:
+        scratch = RankingRun(round_id=run.round_id, rule_version=run.rule_version, plugin_versions={},
+                             seed=run.seed, params=run.params, digest="", actor="verify")
+        session.add(scratch)
+        session.flush()
+        connection = _connection(session, tenant.id)
+        _rank_and_allocate(connection, tenant.id, params, run.id, scratch.id, lambda *a: None)
+        recomputed = _digest(connection, tenant.id, scratch.id)
+    finally:
+        savepoint.rollback()
+    stored = _digest(_connection(session, tenant.id), tenant.id, run.id)
+    return Verification(ok=recomputed == run.digest == stored, recorded=run.digest, recomputed=recomputed,
+                        stored_results=stored)
+
+
+def verify(session: Session, run: RankingRun) -> tuple[bool, str]:
+    """``(ok, recomputed_digest)``: whether the run's snapshot ranks again to its recorded digest."""
+    check = verification(session, run)
+    return check.ok, check.recomputed
+
+
+def changed_rules(session: Session, found: ProgramRound, points_table: Mapping[str, Mapping]) -> Rules:
+    """The round's rules (its frozen version, else the latest) with ``points_table`` merged into the
+    settings of the named score items, e.g. ``{"education": {"points": {"college": "90"}}}``; validated
+    by each item's settings schema. Nothing is stored."""
+    types = county_item_types(session)
+    version = (session.get(RuleVersion, (require_tenant().id, found.rule_version)) if found.rule_version is not None
+               else latest_version(session))
+    if version is None:
+        raise RankingError("this county has no rule version yet")
+    snapshot = copy.deepcopy(version.rules)
+    items = snapshot.setdefault("items", {})
+    for key, change in points_table.items():
+        if key not in types:
+            raise RankingError(f"no score item {key!r} is enabled in this county "
+                               f"(enabled: {', '.join(sorted(types)) or 'none'})")
+        _merge(items.setdefault(key, {}), change)
+    try:
+        return Rules.load(snapshot, types, version.version)
+    except ma.ValidationError as exc:
+        raise RankingError(f"the changed points table is invalid: {exc.messages}") from None
+
+
+def _merge(target: dict, change: Mapping) -> None:
+    for key, value in change.items():
+        if isinstance(value, Mapping):
+            inner = target.get(key)
+            if not isinstance(inner, dict):
+                inner = target[key] = {}
+            _merge(inner, value)
+        else:
+            target[key] = value
+
+
+def simulate(
+    session: Session, round: ProgramRound, *, quota: int | None = None, sub_quotas: Mapping[str, int] | None = None,
+    points_table: Mapping[str, Mapping] | None = None, seed: int | None = None, progress: Progress | None = None,
+) -> RunOutcome:
+    """What if the quota, or a points value, were different? Ranks in a rolled-back SAVEPOINT.
+
+    With ``points_table`` every applicant's verified items are rescored in memory under the changed
+    rules (for this snapshot only). The seed defaults to the current run's, so that only the change
+    moves anyone. Returns the cutoff and who would move in or out against the current run.
+    """
+    found = round
+    if seed is None:
+        current = current_run(session, found)
+        seed = current.seed if current is not None else None
+    rules = changed_rules(session, found, points_table) if points_table else None
+    return run(session, found, actor="simulation", seed=seed, quota=quota, sub_quotas=sub_quotas,
+               rules_override=rules, persist=False, progress=progress)
+
+
+def parse_setting(text: str) -> dict:
+    """``"education.points.college=90"`` -> ``{"education": {"points": {"college": "90"}}}`` (CLI ``--set``)."""
+    path, sep, value = text.partition("=")
+    keys = [k.strip() for k in path.split(".")]
+    if not sep or len(keys) < 2 or not all(keys):
+        raise RankingError(f"{text!r}: write ITEM.KEY=VALUE, e.g. education.points.college=90")
+    result: dict = {}
+    target = result
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    target[keys[-1]] = value.strip()
+    return result
+
+
+def merge_settings(parts: Iterable[Mapping]) -> dict:
+    merged: dict = {}
+    for part in parts:
+        _merge(merged, part)
+    return merged
