@@ -13,6 +13,12 @@ _COMMON = {"password", "12345678", "123456789", "1234567890", "qwertyuiop", "111
            "abc12345", "password1", "iloveyou", "woaini520", "woaini1314"}
 
 
+def use_cheap_hashes_for_tests() -> None:
+    """Tests make hundreds of accounts; production-strength Argon2 would make up most of their time."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -41,6 +41,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    from jifen.identity.passwords import use_cheap_hashes_for_tests
+
+    use_cheap_hashes_for_tests()
     config.addinivalue_line("markers", "postgres_only: runs only against PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: runs only against SQLite")
     _PG_STATE.update(passed=0, skip_reason=None)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from jifen import applications, programs, publication
+from jifen import applications, offers, programs, publication, ranking
 from jifen.db import get_session
 from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingRun
 from jifen.web import item_forms
@@ -82,6 +82,7 @@ def round_detail(round_id: int):
     latest = publication.latest(session, found)
     return render("admin/round.html", round=found, program=program, counts=counts, total=sum(counts.values()),
                   runs=runs, latest=latest, objections=publication.objections_of(session, latest) if latest else [],
+                  offers=offers.offers_of(session, found),
                   form=EmptyForm())
 
 
@@ -133,3 +134,48 @@ def decide_objection(objection_id: int):
     session.commit()
     flash(_("The re-check is recorded."), "success")
     return redirect(url_for("admin_programs.round_detail", round_id=found_publication.round_id))
+
+
+@bp.post("/rounds/<int:round_id>/run")
+@admins
+def run_ranking(round_id: int):
+    session = get_session()
+    found = _round_or_404(round_id)
+    try:
+        programs.freeze_rules(session, found, actor=current_user.actor)
+        outcome = ranking.run(session, found, actor=current_user.actor)
+    except (applications.ApplicationError, ranking.RankingError) as exc:
+        session.rollback()
+        flash(str(getattr(exc, "message", exc)), "error")
+        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
+    session.commit()
+    flash(_("Ranking run %(id)s is made; make it current to publish it.", id=outcome.run_id), "success")
+    return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+
+
+@bp.post("/runs/<int:run_id>/current")
+@admins
+def make_current(run_id: int):
+    session = get_session()
+    run = session.scalar(select(RankingRun).where(RankingRun.id == run_id))
+    if run is None:
+        abort(404)
+    ranking.make_current(session, run, current_user.actor)
+    session.commit()
+    return redirect(url_for("admin_programs.round_detail", round_id=run.round_id))
+
+
+@bp.post("/rounds/<int:round_id>/offers")
+@admins
+def make_offers(round_id: int):
+    session = get_session()
+    found = _round_or_404(round_id)
+    try:
+        made = offers.make_offers(session, found, actor=current_user.actor)
+    except applications.ApplicationError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
+    session.commit()
+    flash(_("%(n)d offers made.", n=len(made)), "success")
+    return redirect(url_for("admin_programs.round_detail", round_id=round_id))

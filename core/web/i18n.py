@@ -52,6 +52,10 @@ STATUS_LABELS = {
     "waitlisted": _l("On the waiting list"),
     "served_by_spouse": _l("Served by the spouse's application"),
     "below_threshold": _l("Below the threshold"),
+    "offer_offered": _l("A place is offered to you"),
+    "offer_accepted": _l("You accepted the place"),
+    "offer_declined": _l("You declined the place"),
+    "offer_expired": _l("The offer expired"),
 }
 NOTE_LABELS = {
     "not_highest": _l("only the highest counts"),

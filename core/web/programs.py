@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from sqlalchemy import select
 
-from jifen import applications, clock, programs, publication, transparency
+from jifen import applications, clock, offers, programs, publication, transparency
 from jifen.db import get_db, get_session
-from jifen.models import ProgramRound, RankingRun
+from jifen.models import Offer, ProgramRound, RankingRun
 from jifen.tenancy import bind_tenant, require_tenant
 from jifen.web import item_forms
 from jifen.web.forms import EmptyForm
@@ -38,6 +38,8 @@ def _page(program, values=None, errors=None, status=200):
                   started=programs.started(session, program), current=current,
                   upcoming=programs.next_round(session, program.key), today=clock.today(), mine=mine,
                   rounds=programs.rounds_of(session, program.key),
+                  my_offers=[o for o in offers.offers_for_user(session, current_user) if o.round_id in
+                             {r.id for r in programs.rounds_of(session, program.key)}] if applicant else [],
                   fields=item_forms.specs(program.application_schema()), values=values or {},
                   errors=errors or {}, form=EmptyForm()), status
 
@@ -154,3 +156,25 @@ def round_page(key: str, round_id: int):
     fig = transparency.figures(session, found, shown_run)
     return render("portal/round.html", program=program, round=found, stages=transparency.stages(session, found),
                   figures=fig, chart=transparency.chart(fig), published=published)
+
+
+@bp.post("/programs/<key>/offers/<int:offer_id>/<answer>")
+@roles_required("applicant")
+def answer_offer(key: str, offer_id: int, answer: str):
+    session = get_session()
+    _program(key)
+    offer = session.scalar(select(Offer).where(Offer.id == offer_id, Offer.user_id == current_user.id))
+    if offer is None or answer not in ("accept", "decline"):
+        abort(404)
+    try:
+        if answer == "accept":
+            offers.accept(session, offer, current_user._get_current_object())
+        else:
+            offers.decline(session, offer, current_user._get_current_object(), request.form.get("reason") or None)
+    except applications.ApplicationError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("programs.program", key=key)), 303
+    session.commit()
+    flash(_("Your answer is recorded."), "success")
+    return redirect(url_for("programs.program", key=key))

@@ -15,7 +15,7 @@ PUBLIC_ENDPOINTS = {
     "portal.landing", "programs.program", "portal.theme_css", "portal.theme_file",
     "auth.register", "auth.login", "calculator.page", "programs.published_list", "programs.published_csv", "programs.round_page",
 }
-OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id")
+OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id")
 
 
 def rules(app):
@@ -65,6 +65,8 @@ def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
             values[arg] = "school_enrollment" if rule.endpoint.startswith("programs.") else "education"
         elif arg == "name":
             values[arg] = next(iter(catalog()))
+        elif arg == "answer":
+            values[arg] = "accept"
         elif arg == "filename":
             values[arg] = "logo.svg"
         else:
