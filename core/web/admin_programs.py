@@ -179,3 +179,23 @@ def make_offers(round_id: int):
     session.commit()
     flash(_("%(n)d offers made.", n=len(made)), "success")
     return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+
+
+@bp.get("/rounds/<int:round_id>/simulate")
+@admins
+def simulate(round_id: int):
+    """What if the quota or a points value were different: cutoff and movers, nothing stored or published."""
+    session = get_session()
+    found = _round_or_404(round_id)
+    quota = request.args.get("quota", type=int)
+    setting = (request.args.get("set") or "").strip()
+    outcome, error = None, None
+    if quota is not None or setting:
+        try:
+            points_table = ranking.parse_setting(setting) if setting else None
+            outcome = ranking.simulate(session, found, quota=quota, points_table=points_table)
+        except (ValueError, applications.ApplicationError, ranking.RankingError) as exc:
+            error = str(getattr(exc, "message", exc))
+        session.rollback()
+    return render("admin/simulate.html", round=found, outcome=outcome, error=error, quota=quota, setting=setting,
+                  current=publication.current_run(session, found)), 400 if error else 200

@@ -47,6 +47,12 @@ def test_round_from_application_to_accepted_place(app, client, county, make_user
         run = session.scalars(select(RankingRun).where(RankingRun.round_id == round_id)).one()
         assert run.allocated_count == 1 and run.input_count == 2
     admin.submit(f"/jiashan/admin/runs/{run.id}/current", {}, form_page=round_url)
+    what_if = admin.get(f"/jiashan/admin/rounds/{round_id}/simulate?quota=2").get_data(as_text=True)
+    assert 'data-allocated="2"' in what_if and 'data-moved-in="1"' in what_if  # nothing stored:
+    with county("jiashan") as session:
+        assert len(session.scalars(select(RankingRun).where(RankingRun.round_id == round_id)).all()) == 1
+    bad = admin.get(f"/jiashan/admin/rounds/{round_id}/simulate?set=nonsense")
+    assert bad.status_code == 400
     admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "provisional"}, form_page=round_url)
     monkeypatch.setattr(clock, "today", lambda: date(2027, 4, 20))
     admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "final"}, form_page=round_url)
