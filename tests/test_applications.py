@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from jifen import applications, evidence, review
 from jifen.enablement import enabled_plugin_names
-from jifen.models import ApplicantProfile, LedgerEntry, Message, StatusEvent, User
+from jifen.models import ApplicantProfile, LedgerEntry, Message, User
 from jifen.plugin_manager import CountyHooks
 from jifen.rules import county_item_types
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from jifen import clock, programs
-from jifen.models import Application, Objection, ProgramApplication, RankingResult, RankingRun, User
+from jifen.models import Application, Objection, ProgramApplication, RankingResult, RankingRun
 
 NAMES = ["陈新民", "王芳芳", "李建国", "赵德胜"]
 

@@ -31,7 +31,7 @@ def _page(program, values=None, errors=None, status=200):
     session = get_session()
     mine = None
     current = programs.open_round(session, program.key)
-    applicant = current_user.is_authenticated and current_user.has_role("applicant") and not current_user.is_platform_admin
+    applicant = _is_applicant()
     if current is not None and applicant:
         mine = programs.application_to(session, current, current_user)
     return render("portal/program.html", program=program, start=programs.start_date(session, program),
@@ -77,21 +77,28 @@ def _round(key: str, round_id: int):
     return program, found
 
 
+def _published(key: str, round_id: int):
+    """The program, the round, its latest publication and the run it shows; 404 before any publication."""
+    program, found = _round(key, round_id)
+    publication_row = publication.latest(get_session(), found)
+    if publication_row is None:
+        abort(404)
+    return program, found, publication_row, get_session().get(RankingRun, (found.tenant_id, publication_row.run_id))
+
+
+def _is_applicant() -> bool:
+    return current_user.is_authenticated and not current_user.is_platform_admin and current_user.has_role("applicant")
+
+
 @bp.get("/programs/<key>/rounds/<int:round_id>/list")
 @public
 def published_list(key: str, round_id: int):
     session = get_session()
-    program, found = _round(key, round_id)
-    publication_row = publication.latest(session, found)
-    if publication_row is None:
-        abort(404)
-    run = session.get(RankingRun, (found.tenant_id, publication_row.run_id))
+    program, found, publication_row, run = _published(key, round_id)
     number = request.args.get("number", type=int)
     after = request.args.get("after", default=0, type=int)
     entries = publication.page(session, publication_row, after=max(after, 0), number=number)
-    standing = None
-    if current_user.is_authenticated and not current_user.is_platform_admin and current_user.has_role("applicant"):
-        standing = publication.standing_of(session, publication_row, run, current_user)
+    standing = publication.standing_of(session, publication_row, run, current_user) if _is_applicant() else None
     return render("portal/published_list.html", program=program, round=found, publication=publication_row, run=run,
                   entries=entries, number=number, standing=standing, page_size=publication.PAGE_SIZE,
                   objections_open=publication.in_objection_period(publication_row), form=EmptyForm())
@@ -100,12 +107,7 @@ def published_list(key: str, round_id: int):
 @bp.get("/programs/<key>/rounds/<int:round_id>/list.csv")
 @public
 def published_csv(key: str, round_id: int):
-    session = get_session()
-    _program_, found = _round(key, round_id)
-    publication_row = publication.latest(session, found)
-    if publication_row is None:
-        abort(404)
-    run = session.get(RankingRun, (found.tenant_id, publication_row.run_id))
+    _program_, found, publication_row, run = _published(key, round_id)
     tenant, database, app = require_tenant(), get_db(), current_app._get_current_object()
 
     def generate():
@@ -128,10 +130,7 @@ def published_csv(key: str, round_id: int):
 @roles_required("applicant")
 def object_to(key: str, round_id: int):
     session = get_session()
-    _program_, found = _round(key, round_id)
-    publication_row = publication.latest(session, found)
-    if publication_row is None:
-        abort(404)
+    _program_, _round_, publication_row, _run_ = _published(key, round_id)
     number = request.form.get("number", type=int)
     try:
         publication.object_to(session, publication_row, current_user._get_current_object(),

@@ -2,13 +2,11 @@
 
 import hashlib
 import io
-import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from jifen.models import ApplicantProfile, DeclaredItem, EvidenceFile, LedgerEntry, RuleVersion
+from jifen.models import DeclaredItem, EvidenceFile, LedgerEntry, RuleVersion
 
 PDF = b"%PDF-1.4\n% diploma\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EDUCATION = {"level": "bachelor", "institution": "浙江大学", "graduated_on": "2012-06-30"}
