@@ -86,6 +86,20 @@ def round_detail(round_id: int):
                   form=EmptyForm())
 
 
+def _act(round_id: int, action, success):
+    """Run ``action(session)``; commit and say ``success(result)``, or roll back and say why. Back to the round."""
+    session = get_session()
+    try:
+        result = action(session)
+    except (applications.ApplicationError, ranking.RankingError) as exc:
+        session.rollback()
+        flash(str(getattr(exc, "message", exc)), "error")
+        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
+    session.commit()
+    flash(success(result), "success")
+    return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+
+
 def _round_or_404(round_id: int) -> ProgramRound:
     found = get_session().scalar(select(ProgramRound).where(ProgramRound.id == round_id))
     if found is None:
@@ -102,18 +116,11 @@ def publish(round_id: int):
     stage = request.form.get("stage")
     if stage not in ("provisional", "final") or program is None:
         abort(400)
-    try:
-        if stage == "provisional":
-            publication.publish_provisional(session, found, program, actor=current_user.actor)
-        else:
-            publication.publish_final(session, found, actor=current_user.actor)
-    except applications.ApplicationError as exc:
-        session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
-    session.commit()
-    flash(_("Published."), "success")
-    return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+    if stage == "provisional":
+        return _act(round_id, lambda db: publication.publish_provisional(db, found, program, actor=current_user.actor),
+                    lambda _result: _("Published."))
+    return _act(round_id, lambda db: publication.publish_final(db, found, actor=current_user.actor),
+                lambda _result: _("Published."))
 
 
 @bp.post("/objections/<int:objection_id>")
@@ -124,33 +131,23 @@ def decide_objection(objection_id: int):
     if objection is None:
         abort(404)
     found_publication = session.get(Publication, (objection.tenant_id, objection.publication_id))
-    try:
-        publication.decide(session, objection, request.form.get("decision") == "upheld",
-                           request.form.get("outcome", ""), actor=current_user.actor)
-    except applications.ApplicationError as exc:
-        session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("admin_programs.round_detail", round_id=found_publication.round_id)), 303
-    session.commit()
-    flash(_("The re-check is recorded."), "success")
-    return redirect(url_for("admin_programs.round_detail", round_id=found_publication.round_id))
+    return _act(found_publication.round_id,
+                lambda db: publication.decide(db, objection, request.form.get("decision") == "upheld",
+                                              request.form.get("outcome", ""), actor=current_user.actor),
+                lambda _result: _("The re-check is recorded."))
 
 
 @bp.post("/rounds/<int:round_id>/run")
 @admins
 def run_ranking(round_id: int):
-    session = get_session()
     found = _round_or_404(round_id)
-    try:
-        programs.freeze_rules(session, found, actor=current_user.actor)
-        outcome = ranking.run(session, found, actor=current_user.actor)
-    except (applications.ApplicationError, ranking.RankingError) as exc:
-        session.rollback()
-        flash(str(getattr(exc, "message", exc)), "error")
-        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
-    session.commit()
-    flash(_("Ranking run %(id)s is made; make it current to publish it.", id=outcome.run_id), "success")
-    return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+
+    def action(db):
+        programs.freeze_rules(db, found, actor=current_user.actor)
+        return ranking.run(db, found, actor=current_user.actor)
+
+    return _act(round_id, action,
+                lambda outcome: _("Ranking run %(id)s is made; make it current to publish it.", id=outcome.run_id))
 
 
 @bp.post("/runs/<int:run_id>/current")
@@ -168,17 +165,9 @@ def make_current(run_id: int):
 @bp.post("/rounds/<int:round_id>/offers")
 @admins
 def make_offers(round_id: int):
-    session = get_session()
     found = _round_or_404(round_id)
-    try:
-        made = offers.make_offers(session, found, actor=current_user.actor)
-    except applications.ApplicationError as exc:
-        session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
-    session.commit()
-    flash(_("%(n)d offers made.", n=len(made)), "success")
-    return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+    return _act(round_id, lambda db: offers.make_offers(db, found, actor=current_user.actor),
+                lambda made: _("%(n)d offers made.", n=len(made)))
 
 
 @bp.get("/rounds/<int:round_id>/simulate")
