@@ -53,3 +53,22 @@ def test_audit_events_are_append_only_in_the_database(app):
             conn.rollback()
     finally:
         engine.dispose()
+
+
+def test_a_round_has_at_most_one_current_run_in_the_database(county):
+    from datetime import date
+
+    from jifen.models import ProgramRound, RankingRun
+
+    with county("jiashan") as session:
+        found = ProgramRound(program_key="hukou_transfer", name="r", opens_on=date(2027, 1, 1),
+                             closes_on=date(2027, 1, 31), quota=1)
+        session.add(found)
+        session.flush()
+        session.add(RankingRun(round_id=found.id, seed=1, digest="0" * 64, is_current=True, actor="test"))
+        session.add(RankingRun(round_id=found.id, seed=2, digest="1" * 64, is_current=False, actor="test"))
+        session.flush()
+        session.add(RankingRun(round_id=found.id, seed=3, digest="2" * 64, is_current=True, actor="test"))
+        with pytest.raises(Exception, match="(?i)unique"):
+            session.flush()
+        session.rollback()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jifen.db import Base, TenantScoped, utcnow
@@ -59,6 +59,9 @@ class RankingRun(TenantScoped, Base):
     __tablename__ = "ranking_runs"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "round_id"], ["program_rounds.tenant_id", "program_rounds.id"]),
+        # At most one current run per round, as a rule of the database (a partial unique index).
+        Index("uq_ranking_runs_current", "tenant_id", "round_id", unique=True,
+              postgresql_where=text("is_current"), sqlite_where=text("is_current")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
