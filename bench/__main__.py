@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import landing, rescore
+from bench import landing, ranking, rescore
 
 BENCHMARKS = {
     "landing": landing.run,
     "rescore": rescore.run,
+    "ranking": ranking.run,
 }
 
 

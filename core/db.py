@@ -145,6 +145,9 @@ def install_tenant_scoping(factory: sessionmaker) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLAlchemy's recipe for pysqlite: let SQLAlchemy, not the driver, begin transactions, so that
+    # SAVEPOINTs (begin_nested) nest properly instead of committing the outer transaction.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -155,6 +158,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
     # Optimistic disconnect handling: recycle connections instead of pinging before every checkout
     # (a ping is one more round trip on every request).

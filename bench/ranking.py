@@ -1,0 +1,292 @@
+"""Benchmark ``ranking``: a full ranking run of N applications to one round, against a bare window-function query.
+
+On a freshly prepared database (PostgreSQL when reachable, else SQLite) the run makes N synthetic
+applicants in Jiashan with ``jifen demo-data`` (N from ``BENCH_RANKING_N``, default 100,000; the
+goal is stated for 2,000,000), writes their ledgers with ``jifen points rescore``, then, connected
+as the application's role (row-level security applies), creates one closed ``hukou_transfer`` round
+(quota N/20 split over the towns, second round on) and one application to it per applicant.
+Then it measures:
+
+(a) **run**: ``jifen ranking run --tenant jiashan ROUND --seed 1`` in its own process, as the
+    application's role: snapshot, rank, family rule, allocation, digest, and the stored run;
+(b) **baseline**: as the database owner, in the same database, ``CREATE TABLE ... AS SELECT
+    program_application_id, row_number() OVER (<the run's total order>)`` over the snapshot rows
+    the run ranked (its ``ranking_inputs``); the table is dropped afterwards.
+
+Figures: both wall times, their ratio (goal <= 1.5) and the peak resident memory of the ranking
+process (goal < 500 MB). A measurement, not a test: the exit code is 0 whether the goals are met
+or not, and 1 only when a step failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bench.database import prepared_database
+
+TENANT = "jiashan"
+PROGRAM = "hukou_transfer"
+SEED = 1
+DEFAULT_N = 100_000
+GOAL_N = 2_000_000
+DEMO_BATCH = 2000
+INSERT_BATCH = 5000
+GOAL_RATIO = 1.5
+GOAL_PEAK_MB = 500
+# The round's sub-quotas: Jiashan's towns and subdistricts; the quota is split evenly over them.
+TOWNS = ("魏塘街道", "罗星街道", "惠民街道", "大云镇", "西塘镇", "干窑镇", "陶庄镇", "姚庄镇", "天凝镇")
+WINDOW_DAYS = 30
+BASELINE_TABLE = "bench_rank"
+RESULTS = Path(__file__).resolve().parent / "results" / "ranking.json"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUN_LINE = re.compile(r"ranking run (\d+) of round")
+
+
+class BenchFailed(RuntimeError):
+    pass
+
+
+def _settings() -> int:
+    n = int(os.environ.get("BENCH_RANKING_N", DEFAULT_N))
+    if n < len(TOWNS) * 20:
+        raise BenchFailed(f"BENCH_RANKING_N must be at least {len(TOWNS) * 20}")
+    return n
+
+
+def _jifen(env: dict[str, str], *args: str) -> tuple[float, str]:
+    cli = Path(sys.executable).parent / "jifen"
+    start = time.perf_counter()
+    result = subprocess.run([str(cli), *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BenchFailed(f"jifen {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return time.perf_counter() - start, result.stdout
+
+
+def _generate(env: dict[str, str], n: int) -> float:
+    """``jifen demo-data`` (demo data is refused in production, so this one step runs in development mode)."""
+    seconds, _ = _jifen({**env, "JIFEN_ENV": "development"}, "demo-data", "--tenant", TENANT, "--count", str(n),
+                        "--seed", str(SEED), "--batch-size", str(DEMO_BATCH))
+    return seconds
+
+
+def _owner_engine(env: dict[str, str]):
+    from sqlalchemy import create_engine
+
+    return create_engine(env["DATABASE_OWNER_URL"], isolation_level="AUTOCOMMIT")
+
+
+def _vacuum(env: dict[str, str]) -> None:
+    from sqlalchemy import text
+
+    engine = _owner_engine(env)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "VACUUM"))
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+# -- the round and its applications (a child process, as the application's role) ------------------
+
+
+def _quotas(n: int) -> tuple[int, dict[str, int]]:
+    quota = n // 20
+    share, rest = divmod(quota, len(TOWNS))
+    return quota, {town: share + (1 if i < rest else 0) for i, town in enumerate(TOWNS)}
+
+
+def _setup_worker(n: int) -> int:
+    """Create the closed round and one application to it per applicant with a confirmed application."""
+    from jifen import programs
+    from jifen.app import create_app
+    from jifen.cli.context import county
+    from jifen.db import get_session
+    from jifen.enablement import enabled_plugin_names
+    from jifen.ids import new_id
+    from jifen.models import Application, ProgramApplication
+    from jifen.plugin_manager import county_programs
+    from sqlalchemy import select
+
+    app = create_app()
+    with app.app_context(), county(TENANT) as tenant:
+        session = get_session()
+        program = next(p for p in county_programs(enabled_plugin_names(session)) if p.key == PROGRAM)
+        quota, sub_quotas = _quotas(n)
+        closes_on = date.today() - timedelta(days=7)
+        opens_on = closes_on - timedelta(days=WINDOW_DAYS)
+        found = programs.create_round(session, program, {
+            "name": "Benchmark round", "opens_on": opens_on.isoformat(), "closes_on": closes_on.isoformat(),
+            "quota": quota, "sub_quotas": sub_quotas, "second_round": True,
+        }, actor="bench")
+        session.commit()
+        round_id = found.id
+        user_ids = list(session.scalars(select(Application.user_id).order_by(Application.user_id)))
+        rng = random.Random(SEED)
+        start = datetime.combine(opens_on, datetime.min.time())
+        window_s = (WINDOW_DAYS + 1) * 86400 - 1
+        table = ProgramApplication.__table__
+        for first in range(0, len(user_ids), INSERT_BATCH):
+            rows = [{
+                "tenant_id": tenant.id, "id": new_id(), "round_id": round_id, "user_id": user_id,
+                "sub_quota": town, "fields": {"town": town}, "status": "applied",
+                "applied_at": start + timedelta(seconds=rng.randrange(window_s)),
+            } for user_id, town in ((u, rng.choice(TOWNS)) for u in user_ids[first:first + INSERT_BATCH])]
+            session.connection().execute(table.insert(), rows)  # the transaction is bound to the county
+            session.commit()
+    print(json.dumps({"round_id": round_id, "applications": len(user_ids), "quota": quota, "sub_quotas": sub_quotas}))
+    return 0
+
+
+def _setup(env: dict[str, str], n: int) -> dict:
+    result = subprocess.run([sys.executable, "-m", "bench.ranking", "--setup", str(n)],
+                            env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BenchFailed(f"setting up the round failed:\n{result.stdout}{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# -- the measurements -----------------------------------------------------------------------------
+
+
+def _measure_run(env: dict[str, str], round_id: int) -> dict:
+    """``jifen ranking run`` in a child process; its peak RSS comes from wait4's resource usage of that child."""
+    cli = Path(sys.executable).parent / "jifen"
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [str(cli), "ranking", "run", "--tenant", TENANT, str(round_id), "--seed", str(SEED)],
+            env=env, cwd=REPO_ROOT, stdout=out, stderr=err,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read()
+        if process.returncode != 0:
+            raise BenchFailed(f"jifen ranking run failed ({process.returncode}):\n{text}{err.read()}")
+    match = RUN_LINE.search(text)
+    if match is None:
+        raise BenchFailed(f"no run id in the output of jifen ranking run:\n{text}")
+    fields = dict(re.findall(r"^\s+(seed|digest|inputs|allocated|cutoff)\s+(.*)$", text, re.MULTILINE))
+    kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    return {"seconds": round(seconds, 3), "run_id": int(match.group(1)), "inputs": int(fields.get("inputs", 0)),
+            "allocated": fields.get("allocated"), "cutoff": fields.get("cutoff"), "digest": fields.get("digest"),
+            "peak_rss_mb": round(kib / 1024, 1)}
+
+
+def _measure_baseline(env: dict[str, str], run_id: int) -> dict:
+    """As the owner: the run's total order over its snapshot rows, written to a table; timed, then dropped."""
+    from sqlalchemy import text
+
+    order = ("points DESC, tb1 DESC NULLS LAST, tb2 DESC NULLS LAST, tb3 DESC NULLS LAST, tb4 DESC NULLS LAST, "
+             "lottery, program_application_id")
+    engine = _owner_engine(env)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {BASELINE_TABLE}"))
+            conn.execute(text("SELECT 1"))
+            start = time.perf_counter()
+            conn.execute(text(
+                f"CREATE TABLE {BASELINE_TABLE} AS SELECT program_application_id, "
+                f"row_number() OVER (ORDER BY {order}) AS position FROM ranking_inputs WHERE run_id = :run"
+            ), {"run": run_id})
+            seconds = time.perf_counter() - start
+            rows = conn.execute(text(f"SELECT count(*) FROM {BASELINE_TABLE}")).scalar()
+            conn.execute(text(f"DROP TABLE {BASELINE_TABLE}"))
+    finally:
+        engine.dispose()
+    return {"seconds": round(seconds, 3), "rows": rows}
+
+
+# -- the run ----------------------------------------------------------------------------------------------
+
+
+def _report(db_kind: str, n: int, prepare: dict, setup: dict, ranking: dict, baseline: dict) -> dict:
+    ratio = ranking["seconds"] / baseline["seconds"] if baseline["seconds"] else 0.0
+    ratio_ok = ratio <= GOAL_RATIO
+    memory_ok = ranking["peak_rss_mb"] < GOAL_PEAK_MB
+    print(f"demo-data   {prepare['demo_data_seconds']:9.1f} s  ({n} applicants; not a goal)")
+    print(f"rescore     {prepare['rescore_seconds']:9.1f} s  (ledgers written; not a goal)")
+    print(f"round       {prepare['setup_seconds']:9.1f} s  (round {setup['round_id']}, quota {setup['quota']} over "
+          f"{len(setup['sub_quotas'])} towns, {setup['applications']} applications; not a goal)")
+    print(f"run         {ranking['seconds']:9.2f} s  ({ranking['inputs']} inputs, allocated {ranking['allocated']}, "
+          f"cutoff {ranking['cutoff']}; peak RSS {ranking['peak_rss_mb']:.0f} MB)")
+    print(f"baseline    {baseline['seconds']:9.2f} s  ({baseline['rows']} rows: CREATE TABLE ... AS SELECT row_number() "
+          "OVER (...) on the run's snapshot)")
+    print(f"ratio run/baseline: {ratio:.2f}")
+    print(f"goal: ratio <= {GOAL_RATIO}  -> {'PASS' if ratio_ok else 'BELOW GOAL'}")
+    print(f"goal: run peak RSS < {GOAL_PEAK_MB} MB  -> {'PASS' if memory_ok else 'BELOW GOAL'}")
+    if n != GOAL_N:
+        print(f"note: the goals are stated for {GOAL_N:,} applications; this run had {n:,} (BENCH_RANKING_N)")
+    return {
+        "benchmark": "ranking",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": db_kind,
+        "applicants": n,
+        "goal_applicants": GOAL_N,
+        "seed": SEED,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "preparation_seconds": prepare,
+        "round": setup,
+        "run": ranking,
+        "baseline": baseline,
+        "ratio": round(ratio, 4),
+        "goal_ratio": GOAL_RATIO,
+        "goal_peak_rss_mb": GOAL_PEAK_MB,
+        "passed": {"ratio": ratio_ok, "peak_rss": memory_ok},
+    }
+
+
+def run() -> int:
+    try:
+        n = _settings()
+        with prepared_database() as db:
+            print(f"database: {db.kind} ({db.url})")
+            print(f"applicants: {n} (BENCH_RANKING_N; the goal is stated for {GOAL_N:,}); "
+                  "making them with jifen demo-data ...", flush=True)
+            prepare = {"demo_data_seconds": round(_generate(db.env, n), 2)}
+            print("writing ledgers with jifen points rescore ...", flush=True)
+            prepare["rescore_seconds"] = round(_jifen(db.env, "points", "rescore", "--tenant", TENANT)[0], 2)
+            print("creating the round and its applications ...", flush=True)
+            start = time.perf_counter()
+            setup = _setup(db.env, n)
+            prepare["setup_seconds"] = round(time.perf_counter() - start, 2)
+            if setup["applications"] != n:
+                raise BenchFailed(f"{setup['applications']} applications to the round, not {n}")
+            _vacuum(db.env)
+            print("measuring jifen ranking run ...", flush=True)
+            ranking = _measure_run(db.env, setup["round_id"])
+            if ranking["inputs"] != n:
+                raise BenchFailed(f"the run ranked {ranking['inputs']} applications, not {n}")
+            print("measuring baseline ...", flush=True)
+            baseline = _measure_baseline(db.env, ranking["run_id"])
+            if baseline["rows"] != ranking["inputs"]:
+                raise BenchFailed(f"the baseline ranked {baseline['rows']} rows, the run {ranking['inputs']}")
+    except BenchFailed as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    report = _report(db.kind, n, prepare, setup, ranking, baseline)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"written: {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--setup":
+        sys.exit(_setup_worker(int(sys.argv[2])))
+    sys.exit(run())
