@@ -93,3 +93,24 @@ def prepared_database():
         finally:
             if use_pg:
                 _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+
+
+def owner_engine(env: dict[str, str]):
+    """The tables' owner, outside transactions (VACUUM, baselines)."""
+    from sqlalchemy import create_engine
+
+    return create_engine(env["DATABASE_OWNER_URL"], isolation_level="AUTOCOMMIT")
+
+
+def vacuum(env: dict[str, str]) -> None:
+    """Fresh planner statistics before measuring, as autovacuum would give a live database."""
+    from sqlalchemy import text
+
+    engine = owner_engine(env)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "VACUUM"))
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()

@@ -32,7 +32,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.database import prepared_database
+from bench.database import owner_engine, prepared_database, vacuum
 
 TENANT = "jiashan"
 PROGRAM = "hukou_transfer"
@@ -77,25 +77,6 @@ def _generate(env: dict[str, str], n: int) -> float:
     seconds, _ = _jifen({**env, "JIFEN_ENV": "development"}, "demo-data", "--tenant", TENANT, "--count", str(n),
                         "--seed", str(SEED), "--batch-size", str(DEMO_BATCH))
     return seconds
-
-
-def _owner_engine(env: dict[str, str]):
-    from sqlalchemy import create_engine
-
-    return create_engine(env["DATABASE_OWNER_URL"], isolation_level="AUTOCOMMIT")
-
-
-def _vacuum(env: dict[str, str]) -> None:
-    from sqlalchemy import text
-
-    engine = _owner_engine(env)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "VACUUM"))
-            if engine.dialect.name == "sqlite":
-                conn.execute(text("ANALYZE"))
-    finally:
-        engine.dispose()
 
 
 # -- the round and its applications (a child process, as the application's role) ------------------
@@ -193,7 +174,7 @@ def _measure_baseline(env: dict[str, str], run_id: int) -> dict:
 
     order = ("points DESC, tb1 DESC NULLS LAST, tb2 DESC NULLS LAST, tb3 DESC NULLS LAST, tb4 DESC NULLS LAST, "
              "lottery, program_application_id")
-    engine = _owner_engine(env)
+    engine = owner_engine(env)
     try:
         with engine.connect() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {BASELINE_TABLE}"))
@@ -267,7 +248,7 @@ def run() -> int:
             prepare["setup_seconds"] = round(time.perf_counter() - start, 2)
             if setup["applications"] != n:
                 raise BenchFailed(f"{setup['applications']} applications to the round, not {n}")
-            _vacuum(db.env)
+            vacuum(db.env)
             print("measuring jifen ranking run ...", flush=True)
             ranking = _measure_run(db.env, setup["round_id"])
             if ranking["inputs"] != n:

@@ -32,7 +32,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.database import PG_APP_ROLE, prepared_database
+from bench.database import PG_APP_ROLE, owner_engine, prepared_database, vacuum
 
 TENANT = "jiashan"
 SEED = 1
@@ -70,30 +70,11 @@ def _generate(env: dict[str, str], n: int, batch: int) -> float:
     return time.perf_counter() - start
 
 
-def _owner_engine(env: dict[str, str]):
-    from sqlalchemy import create_engine
-
-    return create_engine(env["DATABASE_OWNER_URL"], isolation_level="AUTOCOMMIT")
-
-
-def _vacuum(env: dict[str, str]) -> None:
-    from sqlalchemy import text
-
-    engine = _owner_engine(env)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "VACUUM"))
-            if engine.dialect.name == "sqlite":
-                conn.execute(text("ANALYZE"))
-    finally:
-        engine.dispose()
-
-
 def _set_aside(env: dict[str, str], app_role: str | None) -> int:
     """As the owner: copy the ledger (with each application's total) aside, empty it, reset the totals."""
     from sqlalchemy import text
 
-    engine = _owner_engine(env)
+    engine = owner_engine(env)
     try:
         with engine.connect() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {COPY_TABLE}"))
@@ -254,13 +235,13 @@ def run() -> int:
             print(f"applicants: {n} (BENCH_RESCORE_N), batch size {batch}; making them with jifen demo-data ...",
                   flush=True)
             generate_s = _generate(db.env, n, batch)
-            _vacuum(db.env)
+            vacuum(db.env)
             print("measuring rescore ...", flush=True)
             rescore = _measure("rescore", db.env, batch)
             if rescore["applications"] != n:
                 raise BenchFailed(f"rescore rescored {rescore['applications']} applications, not {n}")
             copied = _set_aside(db.env, PG_APP_ROLE if db.kind == "postgresql" else None)
-            _vacuum(db.env)
+            vacuum(db.env)
             print("measuring baseline ...", flush=True)
             baseline = _measure("baseline", db.env, batch)
             if baseline["ledger_rows"] != copied or rescore["ledger_rows"] != copied:
