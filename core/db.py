@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker, with_loader_criteria
 
+from jifen.sql_functions import register_sqlite_functions
 from jifen.tenancy import TenantMismatch, TenantNotBound, current_tenant
 
 NAMING_CONVENTION = {
@@ -152,6 +153,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    register_sqlite_functions(dbapi_connection)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -34,29 +34,26 @@ import copy
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, time
 from decimal import Decimal
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
 import marshmallow as ma
-from sqlalchemy import BigInteger, String, and_, any_, bindparam, case, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import BigInteger, String, and_, bindparam, case, func, literal, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from jifen import audit
 from jifen.db import set_tenant_for_raw_sql
 from jifen.enablement import enabled_plugin_names, plugin_settings
-from jifen.ledger import verified_items
-from jifen.models import (
-    Application, FamilyMember, LedgerEntry, ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun,
-    RuleVersion,
-)
-from jifen.models.application import CONFIRMED, RECHECK
-from jifen.plugin_kinds import CATEGORIES, QUOTA_MODES, ServiceProgram
+from jifen.models import ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun, RuleVersion
+from jifen.plugin_kinds import QUOTA_MODES, ServiceProgram
 from jifen.plugin_manager import county_programs, installed_plugins, plugin_of
+from jifen.ranking_snapshot import (  # noqa: F401 - APPLIED, APPLIED_AT and RankingError are re-exported
+    APPLIED, APPLIED_AT, TIE_BREAK_SLOTS, Progress, RankingError, needs_python, rules_of_version, snapshot_in_python,
+    snapshot_in_sql,
+)
 from jifen.rules import county_item_types, latest_version
-from jifen.scoring import ZERO, Breakdown, Rules, quantize, score
+from jifen.scoring import Rules, quantize
 from jifen.tenancy import require_tenant
 
 # Outcomes of a result row.
@@ -66,23 +63,8 @@ SERVED_BY_SPOUSE = "served_by_spouse"
 BELOW_THRESHOLD = "below_threshold"
 OUTCOMES = (ALLOCATED, WAITLISTED, SERVED_BY_SPOUSE, BELOW_THRESHOLD)
 
-APPLIED = "applied"  # ProgramApplication.status of an application that competes
-APPLIED_AT = "applied_at"  # the tie-break that is a time (earlier ranks first), not a subtotal
-TIE_BREAK_SLOTS = 4  # RankingInput.tb1 .. tb4
-# RankingInput.tb* are NUMERIC(10, 2): an application time is stored as the negated seconds since the
-# round opened (not since 1970, which would not fit), clamped to what the column holds.
-_TB_LIMIT = Decimal("99999999.99")
-
-SNAPSHOT_BATCH = 5000
 UPDATE_BATCH = 5000
 READ_BATCH = 10000
-
-Progress = Callable[[str, int, "int | None"], None]
-
-
-class RankingError(Exception):
-    """A run cannot be made as asked (unknown program, no quota, ...); the message says why."""
-
 
 # --------------------------------------------------------------------------- parameters
 
@@ -230,10 +212,6 @@ class Verification:
 # --------------------------------------------------------------------------- runs
 
 
-def _lottery(seed: int, program_application_id: int) -> int:
-    return int(hashlib.sha256(f"{seed}:{program_application_id}".encode()).hexdigest()[:15], 16)
-
-
 def _connection(session: Session, tenant_id: int) -> Connection:
     connection = session.connection()
     set_tenant_for_raw_sql(connection, tenant_id)  # row-level security for these raw statements
@@ -352,188 +330,20 @@ def make_current(session: Session, run: RankingRun, actor: str) -> RankingRun:
     return run
 
 
-# --------------------------------------------------------------------------- step 1: snapshot
-#
-# Every statement here reads ONE table through an index (the round's applications by
-# (tenant, round, user), the rest by IN-lists of the page's ids): the run's plans do not depend on
-# the planner's row estimates, which are worthless for rows written moments before.
-
-
-def _among(connection: Connection, column, ids: list[int]):
-    """``column IN ids``; on PostgreSQL one array parameter (``= ANY``) instead of thousands."""
-    if connection.dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(BigInteger())))
-    return column.in_(ids)
-
-
-def _page_of_applications(connection: Connection, tenant_id: int, round_id: int, after: int | None):
-    pa = ProgramApplication.__table__
-    query = (
-        select(pa.c.id, pa.c.user_id, pa.c.sub_quota, pa.c.applied_at)
-        .where(pa.c.tenant_id == tenant_id, pa.c.round_id == round_id, pa.c.status == APPLIED)
-        .order_by(pa.c.user_id).limit(SNAPSHOT_BATCH)
-    )
-    if after is not None:
-        query = query.where(pa.c.user_id > after)
-    return connection.execute(query).all()
-
-
-def _confirmed_applications(connection: Connection, tenant_id: int, user_ids: list[int]) -> dict[int, Row]:
-    """user id -> (id, total_points, rule_version) of their points application, if confirmed."""
-    ap = Application.__table__
-    rows = connection.execute(
-        select(ap.c.user_id, ap.c.id, ap.c.total_points, ap.c.rule_version)
-        .where(ap.c.tenant_id == tenant_id, _among(connection, ap.c.user_id, user_ids),
-               ap.c.status.in_((CONFIRMED, RECHECK)))
-    )
-    return {row.user_id: row for row in rows}
-
-
-@dataclass
-class _Ledger:
-    """One application's ledger under one rule version: row count, total, tie-break subtotals."""
-
-    rows: int = 0
-    total: Decimal = ZERO
-    subtotals: dict[int, Decimal] = field(default_factory=dict)
-
-
-def _ledgers(connection: Connection, tenant_id: int, application_ids: list[int], params: Params,
-             version: int | None) -> dict[tuple[int, int], _Ledger]:
-    """(application id, rule version) -> its ledger sums (only ``version`` when given)."""
-    le = LedgerEntry.__table__
-    subtotals = []
-    for index, name in enumerate(params.tie_breaks):
-        if name != APPLIED_AT:
-            column = le.c.category if name in CATEGORIES else le.c.item_type
-            subtotals.append(func.sum(case((column == name, le.c.points), else_=ZERO)).label(f"sub_{index}"))
-    query = (
-        select(le.c.application_id, le.c.rule_version, func.count(le.c.id).label("rows"),
-               func.sum(le.c.points).label("total"), *subtotals)
-        .where(le.c.tenant_id == tenant_id, _among(connection, le.c.application_id, application_ids))
-        .group_by(le.c.application_id, le.c.rule_version)
-    )
-    if version is not None:
-        query = query.where(le.c.rule_version == version)
-    found = {}
-    for row in connection.execute(query):
-        sums = {index: quantize(getattr(row, f"sub_{index}") or ZERO)
-                for index, name in enumerate(params.tie_breaks) if name != APPLIED_AT}
-        found[(row.application_id, row.rule_version)] = _Ledger(row.rows, quantize(row.total or ZERO), sums)
-    return found
-
-
-def _spouses_who_applied(connection: Connection, tenant_id: int, round_id: int, user_ids: list[int]) -> dict[int, int]:
-    """user id -> confirmed spouse's user id (as jifen.family.spouse_of), when the spouse applied too."""
-    fm = FamilyMember.__table__
-    links = dict(connection.execute(
-        select(fm.c.user_id, fm.c.linked_user_id)
-        .where(fm.c.tenant_id == tenant_id, _among(connection, fm.c.user_id, user_ids), fm.c.relation == "spouse",
-               fm.c.link_confirmed.is_(True), fm.c.linked_user_id.is_not(None))
-    ).all())
-    if not links:
-        return {}
-    pa = ProgramApplication.__table__
-    applied = set(connection.execute(
-        select(pa.c.user_id).where(pa.c.tenant_id == tenant_id, pa.c.round_id == round_id, pa.c.status == APPLIED,
-                                   _among(connection, pa.c.user_id, sorted(set(links.values()))))
-    ).scalars())
-    return {user: spouse for user, spouse in links.items() if spouse in applied}
-
-
-def _rescored(session: Session, application_ids: list[int], rules: Rules, types) -> dict[int, Breakdown]:
-    items = verified_items(session, application_ids)
-    return {app_id: score(items.get(app_id, []), rules, types) for app_id in application_ids}
-
-
-def _applied_value(applied_at: datetime, origin: datetime) -> Decimal:
-    value = quantize(-(applied_at - origin).total_seconds())
-    return max(-_TB_LIMIT, min(_TB_LIMIT, value))
+# --------------------------------------------------------------------------- step 1: snapshot (jifen.ranking_snapshot)
 
 
 def _snapshot(session: Session, connection: Connection, tenant_id: int, found: ProgramRound, params: Params,
               run_id: int, seed: int, rules_override: Rules | None, report: Progress) -> int:
-    """Write the run's RankingInput rows, a page of applications at a time (executemany; the county
-    stamped on each row)."""
-    total = session.scalar(select(func.count(ProgramApplication.id)).where(
-        ProgramApplication.round_id == found.id, ProgramApplication.status == APPLIED)) or 0
-    report("snapshot", 0, total)
-    origin = datetime.combine(found.opens_on, time.min)
+    """In one statement when the stored points suffice, else through the scoring function."""
     frozen = found.rule_version
-    types = county_item_types(session) if (rules_override is not None or frozen is not None) else {}
-    version_rules: Rules | None = None
-    inputs = RankingInput.__table__
-    done = seen = 0
-    after = None
-    while True:
-        page = _page_of_applications(connection, tenant_id, found.id, after)
-        if not page:
-            break
-        after = page[-1].user_id
-        user_ids = [row.user_id for row in page]
-        applications = _confirmed_applications(connection, tenant_id, user_ids)
-        ids = [a.id for a in applications.values()]
-        if rules_override is not None:
-            ledgers: dict = {}
-            breakdowns = _rescored(session, ids, rules_override, types) if ids else {}
-        else:
-            ledgers = _ledgers(connection, tenant_id, ids, params, frozen) if ids else {}
-            # Under a frozen version, applicants not scored under it (no ledger rows for it) are
-            # scored under it in memory with the one scoring function, from their verified items.
-            missing = [a.id for a in applications.values()
-                       if frozen is not None and a.rule_version != frozen and (a.id, frozen) not in ledgers]
-            if missing and version_rules is None:
-                version_rules = _rules_of_version(session, frozen, types)
-            breakdowns = _rescored(session, missing, version_rules, types) if missing else {}
-        spouses = _spouses_who_applied(connection, tenant_id, found.id, user_ids) if params.family_rule else {}
-        batch = []
-        for row in page:
-            application = applications.get(row.user_id)
-            if application is None:
-                continue  # points not confirmed: not ranked
-            breakdown = breakdowns.get(application.id)
-            version = frozen if frozen is not None else application.rule_version
-            ledger = ledgers.get((application.id, version), _Ledger())
-            if breakdown is not None:
-                points = breakdown.total
-            elif version is None or (application.rule_version == version and application.total_points is not None):
-                points = application.total_points or ZERO  # the cached total: floored as the rules say
-            else:
-                if version_rules is None:
-                    version_rules = _rules_of_version(session, version, types)
-                points = ledger.total
-                if version_rules.floor is not None and points < version_rules.floor:
-                    points = version_rules.floor
-            tie_values: list[Decimal | None] = []
-            for index, name in enumerate(params.tie_breaks):
-                if name == APPLIED_AT:
-                    tie_values.append(_applied_value(row.applied_at, origin))
-                elif breakdown is not None:
-                    subtotals = breakdown.by_category if name in CATEGORIES else breakdown.by_type
-                    tie_values.append(quantize(subtotals.get(name, ZERO)))
-                else:
-                    tie_values.append(ledger.subtotals.get(index, ZERO))
-            tie_values += [None] * (TIE_BREAK_SLOTS - len(tie_values))
-            spouse = spouses.get(row.user_id)
-            batch.append({
-                "tenant_id": tenant_id, "run_id": run_id, "program_application_id": row.id, "user_id": row.user_id,
-                "sub_quota": row.sub_quota, "family_key": None if spouse is None else str(min(row.user_id, spouse)),
-                "points": quantize(points), "tb1": tie_values[0], "tb2": tie_values[1], "tb3": tie_values[2],
-                "tb4": tie_values[3], "lottery": _lottery(seed, row.id),
-            })
-        if batch:
-            connection.execute(inputs.insert(), batch)
-            done += len(batch)
-        seen += len(page)
-        report("snapshot", seen, total)
-    return done
-
-
-def _rules_of_version(session: Session, version: int, types) -> Rules:
-    stored = session.get(RuleVersion, (require_tenant().id, version))
-    if stored is None:
-        raise RankingError(f"rule version {version} does not exist in this county")
-    return Rules.load(stored.rules, types or county_item_types(session), stored.version)
+    if rules_override is None and not needs_python(connection, tenant_id, found.id, frozen):
+        report("snapshot", 0, None)
+        floor = rules_of_version(session, frozen, county_item_types(session)).floor if frozen is not None else None
+        count = snapshot_in_sql(connection, tenant_id, found, params, run_id, seed, floor)
+        report("snapshot", count, count)
+        return count
+    return snapshot_in_python(session, connection, tenant_id, found, params, run_id, seed, rules_override, report)
 
 
 # --------------------------------------------------------------------------- steps 2-4: rank, family, allocate

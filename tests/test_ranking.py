@@ -553,3 +553,87 @@ def test_a_spouse_declared_by_one_side_only_is_no_couple(hand_worked, county):
         assert _results(session, outcome.run_id) == _as_table(EXPECTED[:7] + changed + EXPECTED[9:])
         assert session.scalar(select(func.count(RankingInput.run_id)).where(
             RankingInput.run_id == outcome.run_id, RankingInput.family_key.is_not(None))) == 0
+
+
+# --- The snapshot: one INSERT ... SELECT, or page by page through the scoring function -------------
+
+SNAPSHOT_COLUMNS = ("program_application_id", "user_id", "sub_quota", "family_key", "points", "tb1", "tb2", "tb3",
+                    "tb4", "lottery")
+
+
+def _snapshot_rows(session, run_id):
+    rows = session.execute(select(*(getattr(RankingInput, c) for c in SNAPSHOT_COLUMNS))
+                           .where(RankingInput.run_id == run_id).order_by(RankingInput.program_application_id))
+    return [tuple(row) for row in rows]
+
+
+def _python_snapshot(session, found, run_id, seed):
+    """Write the Python snapshot of ``found`` under a scratch run; returns the scratch run's id."""
+    from jifen import ranking_snapshot
+
+    params = ranking.params_for(session, found, ranking.program_of(session, found))
+    scratch = RankingRun(round_id=found.id, plugin_versions={}, seed=seed, params={}, digest="", actor="test")
+    session.add(scratch)
+    session.flush()
+    connection = ranking._connection(session, require_tenant().id)
+    ranking_snapshot.snapshot_in_python(session, connection, require_tenant().id, found, params, scratch.id, seed,
+                                        None, lambda *a: None)
+    return scratch.id
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_the_sql_snapshot_gives_the_rows_of_the_python_one(hand_worked, county, monkeypatch, frozen):
+    from jifen import ranking_snapshot
+
+    round_id, users = hand_worked()
+    with county("jiashan") as session:
+        found = session.get(ProgramRound, (require_tenant().id, round_id))
+        if not frozen:
+            found.rule_version = None
+        # an application time with microseconds, on the half of a hundredth (rounds away from zero)
+        session.execute(update(ProgramApplication).where(ProgramApplication.id == 1209)
+                        .values(applied_at=T0 + timedelta(seconds=1, microseconds=5000)))
+        session.flush()
+        python = monkeypatch.setattr  # the run must not fall back to the Python snapshot
+        python(ranking, "snapshot_in_python", lambda *a, **k: pytest.fail("the run used the Python snapshot"))
+        outcome = ranking.run(session, found, actor="test", seed=SEED)
+        monkeypatch.undo()
+        in_sql = _snapshot_rows(session, outcome.run_id)
+        in_python = _snapshot_rows(session, _python_snapshot(session, found, outcome.run_id, SEED))
+
+        assert len(in_sql) == 13 and in_sql == in_python
+        by_id = {row[0]: row for row in in_sql}
+        assert by_id[1101][-1] == ranking_snapshot.lottery_number(SEED, 1101)
+        assert by_id[1209][8] == Decimal("-810001.01")  # applied_at (4th tie-break): 9 d 9 h 1.005 s after opening
+        h, w = by_id[1102], by_id[1206]
+        assert h[3] == w[3] == str(min(users["h"], users["w"]))  # the couple's family key
+
+
+def test_points_needing_the_scoring_function_take_the_python_snapshot(county, make_user, monkeypatch):
+    """Under a frozen rule version, an applicant with no ledger rows for it is scored page by page."""
+    from jifen import ranking_snapshot
+
+    calls = []
+    original = ranking_snapshot.snapshot_in_python
+    monkeypatch.setattr(ranking, "snapshot_in_python", lambda *a, **k: calls.append(1) or original(*a, **k))
+    users = [make_user("jiashan") for _ in range(3)]
+    with county("jiashan") as session:
+        old = _version(session)
+        latest = session.get(RuleVersion, (require_tenant().id, old))
+        session.add(RuleVersion(version=old + 1, rules=latest.rules, actor="test", note="a later table"))
+        session.flush()
+        found = _round(session, quota=2, sub_quotas={}, second_round=False, rule_version=old)
+        _confirmed_points(session, users[0].id, old, {"education": 65})
+        _confirmed_points(session, users[1].id, old, {"education": 70})
+        for pa_id, user in zip((11, 12), users, strict=False):
+            session.add(ProgramApplication(id=pa_id, round_id=found.id, user_id=user.id, applied_at=T0))
+        session.flush()
+        ranking.run(session, found, actor="test", seed=SEED)
+        assert calls == []  # every applicant has ledger rows under the round's version
+        _confirmed_points(session, users[2].id, old + 1, {"education": 99},
+                          inputs={"education": {"level": "bachelor", "institution": "浙江大学",
+                                                "graduated_on": "2010-07-01"}})
+        session.add(ProgramApplication(id=13, round_id=found.id, user_id=users[2].id, applied_at=T0))
+        session.flush()
+        outcome = ranking.run(session, found, actor="test", seed=SEED)
+        assert calls == [1] and outcome.input_count == 3
