@@ -38,16 +38,19 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 import marshmallow as ma
-from sqlalchemy import BigInteger, String, and_, bindparam, case, func, literal, select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from jifen import audit
 from jifen.db import set_tenant_for_raw_sql
 from jifen.enablement import enabled_plugin_names, plugin_settings
-from jifen.models import ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun, RuleVersion
+from jifen.models import ProgramRound, RankingResult, RankingRun, RuleVersion
 from jifen.plugin_kinds import QUOTA_MODES, ServiceProgram
 from jifen.plugin_manager import county_programs, installed_plugins, plugin_of
+from jifen.ranking_allocation import (  # noqa: F401 - the outcomes are re-exported
+    ALLOCATED, BELOW_THRESHOLD, OUTCOMES, READ_BATCH, SERVED_BY_SPOUSE, WAITLISTED, rank_and_allocate, result_filter,
+)
 from jifen.ranking_snapshot import (  # noqa: F401 - APPLIED, APPLIED_AT and RankingError are re-exported
     APPLIED, APPLIED_AT, TIE_BREAK_SLOTS, Progress, RankingError, needs_python, rules_of_version, snapshot_in_python,
     snapshot_in_sql,
@@ -56,15 +59,6 @@ from jifen.rules import county_item_types, latest_version
 from jifen.scoring import Rules, quantize
 from jifen.tenancy import require_tenant
 
-# Outcomes of a result row.
-ALLOCATED = "allocated"
-WAITLISTED = "waitlisted"
-SERVED_BY_SPOUSE = "served_by_spouse"
-BELOW_THRESHOLD = "below_threshold"
-OUTCOMES = (ALLOCATED, WAITLISTED, SERVED_BY_SPOUSE, BELOW_THRESHOLD)
-
-UPDATE_BATCH = 5000
-READ_BATCH = 10000
 
 # --------------------------------------------------------------------------- parameters
 
@@ -282,10 +276,11 @@ def run(
         session.flush()
         connection = _connection(session, tenant.id)
         count = _snapshot(session, connection, tenant.id, found, params, record.id, seed, rules_override, report)
-        cutoff = _rank_and_allocate(connection, tenant.id, params, record.id, record.id, report)
+        tallied = rank_and_allocate(connection, tenant.id, params, record.id, record.id, report)
+        cutoff = quantize(params.threshold) if params.quota_mode == "threshold" else tallied.cutoff
+        counts = tallied.counts
         digest = _digest(connection, tenant.id, record.id)
         report("digest", count, count)
-        counts = _counts(connection, tenant.id, record.id)
         record.digest = digest
         record.input_count = count
         record.allocated_count = counts.get(ALLOCATED, 0)
@@ -346,220 +341,6 @@ def _snapshot(session: Session, connection: Connection, tenant_id: int, found: P
     return snapshot_in_python(session, connection, tenant_id, found, params, run_id, seed, rules_override, report)
 
 
-# --------------------------------------------------------------------------- steps 2-4: rank, family, allocate
-
-
-def _order(inputs):
-    return [inputs.c.points.desc(), inputs.c.tb1.desc().nulls_last(), inputs.c.tb2.desc().nulls_last(),
-            inputs.c.tb3.desc().nulls_last(), inputs.c.tb4.desc().nulls_last(), inputs.c.lottery.asc(),
-            inputs.c.program_application_id.asc()]
-
-
-def _rank(connection: Connection, tenant_id: int, inputs_run: int, results_run: int) -> None:
-    """INSERT ... SELECT with window functions: the database orders the snapshot."""
-    inputs = RankingInput.__table__
-    results = RankingResult.__table__
-    order = _order(inputs)
-    ranked = select(
-        inputs.c.tenant_id,
-        literal(results_run, BigInteger()).label("run_id"),
-        inputs.c.program_application_id,
-        func.row_number().over(order_by=order).label("position"),
-        inputs.c.sub_quota,
-        func.row_number().over(partition_by=inputs.c.sub_quota, order_by=order).label("sub_position"),
-        inputs.c.points,
-        literal(WAITLISTED, String(30)).label("outcome"),
-    ).where(inputs.c.tenant_id == tenant_id, inputs.c.run_id == inputs_run)
-    connection.execute(results.insert().from_select(
-        ["tenant_id", "run_id", "program_application_id", "position", "sub_quota", "sub_position", "points",
-         "outcome"], ranked))
-
-
-def _result_filter(results, tenant_id: int, run_id: int):
-    return and_(results.c.tenant_id == tenant_id, results.c.run_id == run_id)
-
-
-def _set_outcomes(connection: Connection, tenant_id: int, run_id: int, rows: Iterable[dict]) -> None:
-    """Batched executemany of rows {b_id, b_position, b_outcome, b_round, b_note}.
-
-    Each row is named by its application id AND its position: whichever of the two indexes,
-    (tenant, run, application) or (tenant, run, position), the planner picks (its row estimates for
-    rows written moments ago are worthless), all three columns are matched: one index lookup.
-    """
-    results = RankingResult.__table__
-    statement = (
-        results.update()
-        .where(_result_filter(results, tenant_id, run_id),
-               results.c.program_application_id == bindparam("b_id"), results.c.position == bindparam("b_position"))
-        .values(outcome=bindparam("b_outcome"), allocation_round=bindparam("b_round"), note=bindparam("b_note"))
-    )
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= UPDATE_BATCH:
-            connection.execute(statement, batch)
-            batch = []
-    if batch:
-        connection.execute(statement, batch)
-
-
-def _family(connection: Connection, tenant_id: int, params: Params, inputs_run: int, results_run: int) -> None:
-    """Of each family (same family key), only the first in the total order (the best position) competes.
-
-    Computed from the snapshot alone: the same total order gives the same positions as the ranking,
-    so no join between the run's freshly written tables is needed.
-    """
-    inputs = RankingInput.__table__
-    mine = and_(inputs.c.tenant_id == tenant_id, inputs.c.run_id == inputs_run)
-    if connection.execute(select(inputs.c.program_application_id)
-                          .where(mine, inputs.c.family_key.is_not(None)).limit(1)).first() is None:
-        return
-    ordered = select(
-        inputs.c.program_application_id, inputs.c.family_key,
-        func.row_number().over(order_by=_order(inputs)).label("position"),
-    ).where(mine).subquery()
-    window = {"partition_by": ordered.c.family_key, "order_by": ordered.c.position}
-    families = select(
-        ordered.c.program_application_id, ordered.c.position,
-        func.first_value(ordered.c.program_application_id).over(**window).label("best_id"),
-        func.first_value(ordered.c.position).over(**window).label("best_position"),
-        func.row_number().over(**window).label("k"),
-    ).where(ordered.c.family_key.is_not(None)).subquery()
-    others = connection.execute(select(families.c.program_application_id, families.c.position, families.c.best_id,
-                                       families.c.best_position).where(families.c.k > 1)).all()
-    rule = params.family_rule or "family"
-    _set_outcomes(connection, tenant_id, results_run, (
-        {"b_id": app_id, "b_position": position, "b_outcome": SERVED_BY_SPOUSE, "b_round": None,
-         "b_note": f"{rule}: the family competes with application {best_id} at position {best_position}"}
-        for app_id, position, best_id, best_position in others))
-
-
-def _below_threshold(connection: Connection, tenant_id: int, params: Params, run_id: int) -> None:
-    results = RankingResult.__table__
-    connection.execute(
-        results.update()
-        .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
-               results.c.points < params.threshold)
-        .values(outcome=BELOW_THRESHOLD, note=f"below the threshold of {quantize(params.threshold)} points")
-    )
-
-
-def _allocate_first(connection: Connection, tenant_id: int, params: Params, run_id: int) -> int:
-    """Round 1 of a headcount round: the first N competing results of each sub-quota (one window over
-    the run's results), or the first ``quota`` overall. Returns how many were allocated."""
-    results = RankingResult.__table__
-    competing = and_(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED)
-    if params.sub_quotas:
-        places = case(*((results.c.sub_quota == name, quota) for name, quota in sorted(params.sub_quotas.items())),
-                      else_=0)
-        ranked = select(
-            results.c.program_application_id, results.c.position, places.label("places"),
-            func.row_number().over(partition_by=results.c.sub_quota, order_by=results.c.position).label("k"),
-        ).where(competing).subquery()
-        query = select(ranked.c.program_application_id, ranked.c.position).where(ranked.c.k <= ranked.c.places)
-    else:
-        query = (select(results.c.program_application_id, results.c.position).where(competing)
-                 .order_by(results.c.position).limit(params.total_quota))
-    chosen = connection.execute(query).all()
-    _set_outcomes(connection, tenant_id, run_id, (
-        {"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 1, "b_note": None}
-        for app_id, position in chosen))
-    return len(chosen)
-
-
-def _second_round(connection: Connection, tenant_id: int, params: Params, run_id: int, allocated: int,
-                  report: Progress) -> int:
-    """Places left over go, in overall order, to competing applications of any sub-quota, but no
-    sub-quota takes more than ``floor(cap% x its own quota)`` of them (Zhongshan 2016: 10%)."""
-    left = max(0, params.total_quota - allocated)
-    caps = {name: (quota * params.second_round_cap_percent) // 100 for name, quota in params.sub_quotas.items()}
-    taken = dict.fromkeys(caps, 0)
-    open_subs = {name for name, cap in caps.items() if cap > 0}
-    results = RankingResult.__table__
-    picked: list[dict] = []
-    last_position = 0
-    while left > 0 and open_subs:
-        rows = connection.execute(
-            select(results.c.program_application_id, results.c.sub_quota, results.c.position)
-            .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
-                   results.c.sub_quota.in_(sorted(open_subs)), results.c.position > last_position)
-            .order_by(results.c.position).limit(READ_BATCH)
-        ).all()
-        if not rows:
-            break
-        for app_id, sub_quota, position in rows:
-            last_position = position
-            if sub_quota not in open_subs:
-                continue
-            picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 2,
-                           "b_note": None})
-            taken[sub_quota] += 1
-            left -= 1
-            if taken[sub_quota] >= caps[sub_quota]:
-                open_subs.discard(sub_quota)
-            if left == 0 or not open_subs:
-                break
-    _set_outcomes(connection, tenant_id, run_id, picked)
-    report("second round", len(picked), None)
-    return len(picked)
-
-
-def _nth_competing(connection: Connection, tenant_id: int, run_id: int, n: int):
-    results = RankingResult.__table__
-    return connection.execute(
-        select(results.c.position, results.c.points)
-        .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED)
-        .order_by(results.c.position).offset(n - 1).limit(1)
-    ).first()
-
-
-def _allocate_where(connection: Connection, tenant_id: int, run_id: int, *conditions) -> None:
-    results = RankingResult.__table__
-    connection.execute(
-        results.update()
-        .where(_result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED, *conditions)
-        .values(outcome=ALLOCATED, allocation_round=1)
-    )
-
-
-def _rank_and_allocate(connection: Connection, tenant_id: int, params: Params, inputs_run: int, results_run: int,
-                       report: Progress) -> Decimal | None:
-    """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``; returns the cutoff."""
-    results = RankingResult.__table__
-    _rank(connection, tenant_id, inputs_run, results_run)
-    report("ranked", 0, None)
-    _family(connection, tenant_id, params, inputs_run, results_run)
-    if params.threshold is not None:
-        _below_threshold(connection, tenant_id, params, results_run)
-
-    if params.quota_mode == "threshold":
-        _allocate_where(connection, tenant_id, results_run)
-        report("allocated", 0, None)
-        return quantize(params.threshold)
-    if params.quota_mode == "headcount":
-        allocated = _allocate_first(connection, tenant_id, params, results_run)
-        if params.sub_quotas and params.second_round:
-            _second_round(connection, tenant_id, params, results_run, allocated, report)
-    else:  # cutoff score
-        quota = params.total_quota
-        nth = _nth_competing(connection, tenant_id, results_run, quota) if quota > 0 else None
-        if quota <= 0:
-            pass
-        elif nth is None:  # fewer competing applications than places: all of them
-            _allocate_where(connection, tenant_id, results_run)
-        elif params.cutoff_ties == "all":  # everyone at the cutoff score is admitted
-            _allocate_where(connection, tenant_id, results_run, results.c.points >= nth.points)
-        else:
-            _allocate_where(connection, tenant_id, results_run, results.c.position <= nth.position)
-    report("allocated", 0, None)
-    last = connection.execute(
-        select(results.c.points)
-        .where(_result_filter(results, tenant_id, results_run), results.c.outcome == ALLOCATED)
-        .order_by(results.c.position.desc()).limit(1)
-    ).scalar()
-    return None if last is None else quantize(last)
-
-
 # --------------------------------------------------------------------------- step 5: digest, counts, moves
 
 
@@ -569,7 +350,25 @@ def digest_line(position: int, program_application_id: int, points, outcome: str
 
 
 def _digest(connection: Connection, tenant_id: int, run_id: int) -> str:
-    """SHA-256 over the canonical lines in position order, read in keyset pages (never all at once)."""
+    """SHA-256 over the canonical lines (:func:`digest_line`) in position order."""
+    if connection.dialect.name == "postgresql":
+        return _digest_in_sql(connection, tenant_id, run_id)
+    return _digest_in_python(connection, tenant_id, run_id)
+
+
+def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int) -> str:
+    """PostgreSQL builds the lines and hashes them itself: no result row leaves the database."""
+    return connection.execute(text("""
+        SELECT encode(sha256(convert_to(coalesce(string_agg(
+                   position || ',' || program_application_id || ',' || points || ',' || outcome || ','
+                   || coalesce(CAST(allocation_round AS TEXT), '') || chr(10), '' ORDER BY position), ''),
+               'UTF8')), 'hex')
+        FROM ranking_results WHERE tenant_id = :tenant AND run_id = :run
+    """), {"tenant": tenant_id, "run": run_id}).scalar()
+
+
+def _digest_in_python(connection: Connection, tenant_id: int, run_id: int) -> str:
+    """Read in keyset pages (never all at once)."""
     results = RankingResult.__table__
     digest = hashlib.sha256()
     last = 0
@@ -577,7 +376,7 @@ def _digest(connection: Connection, tenant_id: int, run_id: int) -> str:
         rows = connection.execute(
             select(results.c.position, results.c.program_application_id, results.c.points, results.c.outcome,
                    results.c.allocation_round)
-            .where(_result_filter(results, tenant_id, run_id), results.c.position > last)
+            .where(result_filter(results, tenant_id, run_id), results.c.position > last)
             .order_by(results.c.position).limit(READ_BATCH)
         ).all()
         if not rows:
@@ -587,19 +386,10 @@ def _digest(connection: Connection, tenant_id: int, run_id: int) -> str:
         last = rows[-1].position
 
 
-def _counts(connection: Connection, tenant_id: int, run_id: int) -> dict[str, int]:
-    results = RankingResult.__table__
-    rows = connection.execute(
-        select(results.c.outcome, func.count(results.c.program_application_id))
-        .where(_result_filter(results, tenant_id, run_id)).group_by(results.c.outcome)
-    )
-    return {outcome: count for outcome, count in rows}
-
-
 def _allocated_query(tenant_id: int, run_id: int):
     results = RankingResult.__table__
     return select(results.c.program_application_id).where(
-        _result_filter(results, tenant_id, run_id), results.c.outcome == ALLOCATED)
+        result_filter(results, tenant_id, run_id), results.c.outcome == ALLOCATED)
 
 
 def _allocated_ids(connection: Connection, tenant_id: int, run_id: int) -> frozenset[int]:
@@ -632,7 +422,7 @@ def verification(session: Session, run: RankingRun) -> Verification:
         session.add(scratch)
         session.flush()
         connection = _connection(session, tenant.id)
-        _rank_and_allocate(connection, tenant.id, params, run.id, scratch.id, lambda *a: None)
+        rank_and_allocate(connection, tenant.id, params, run.id, scratch.id, lambda *a: None)
         recomputed = _digest(connection, tenant.id, scratch.id)
     finally:
         savepoint.rollback()
