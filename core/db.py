@@ -50,10 +50,16 @@ class TenantScoped:
 
     It gets ``tenant_id`` as the first column of its primary key; every unique constraint and
     foreign key of its table must lead with ``tenant_id`` too (tests/test_models.py checks it).
+    A bulk table written only by ``INSERT ... SELECT`` from checked rows may set
+    ``tenant_foreign_key = False``: PostgreSQL checks a foreign key row by row (decision 0010).
     """
+
+    tenant_foreign_key = True
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:
+        if not cls.tenant_foreign_key:
+            return mapped_column(Integer, primary_key=True, sort_order=-10)
         return mapped_column(Integer, ForeignKey("tenants.id"), primary_key=True, sort_order=-10)
 
 

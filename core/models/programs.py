@@ -80,12 +80,14 @@ class RankingRun(TenantScoped, Base):
 
 
 class RankingInput(TenantScoped, Base):
-    """The snapshot a run ranked: what each application had when the run was made."""
+    """The snapshot a run ranked: what each application had when the run was made.
+
+    No foreign keys (decision 0010): rows are written only by :mod:`jifen.ranking_snapshot`, in one
+    statement, under the run it created moments before in the same transaction.
+    """
 
     __tablename__ = "ranking_inputs"
-    __table_args__ = (
-        ForeignKeyConstraint(["tenant_id", "run_id"], ["ranking_runs.tenant_id", "ranking_runs.id"]),
-    )
+    tenant_foreign_key = False
 
     run_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     program_application_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -102,9 +104,11 @@ class RankingInput(TenantScoped, Base):
 
 
 class RankingResult(TenantScoped, Base):
+    """A run's result for one application. No foreign keys, like :class:`RankingInput`."""
+
     __tablename__ = "ranking_results"
+    tenant_foreign_key = False
     __table_args__ = (
-        ForeignKeyConstraint(["tenant_id", "run_id"], ["ranking_runs.tenant_id", "ranking_runs.id"]),
         Index("ix_ranking_results_order", "tenant_id", "run_id", "position"),
     )
 
