@@ -260,12 +260,17 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     pa, ap, le, fm = (ProgramApplication.__table__, Application.__table__, LedgerEntry.__table__,
                       FamilyMember.__table__)
     frozen = found.rule_version
-    # Ledger sums per (application, rule version) of the round's applicants: total and tie-break subtotals.
-    sums = [func.sum(le.c.points).label("total")]
+    # Ledger sums per (application, rule version) of the round's applicants: the tie-break subtotals,
+    # and under a frozen rule version the total (else the cached total is the one that counts, and
+    # only the ledger rows of the tie-break categories and item types are read).
+    sums, wanted = [], []
+    if frozen is not None:
+        sums.append(func.sum(le.c.points).label("total"))
     for index, name in enumerate(params.tie_breaks):
         if name != APPLIED_AT:
             column = le.c.category if name in CATEGORIES else le.c.item_type
             sums.append(func.sum(case((column == name, le.c.points), else_=ZERO)).label(f"sub_{index}"))
+            wanted.append(column == name)
     round_users = select(pa.c.user_id).where(pa.c.tenant_id == tenant_id, pa.c.round_id == found.id,
                                              pa.c.status == APPLIED)
     round_applications = select(ap.c.id).where(ap.c.tenant_id == tenant_id, ap.c.user_id.in_(round_users))
@@ -273,6 +278,8 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
         le.c.tenant_id == tenant_id, le.c.application_id.in_(round_applications))
     if frozen is not None:
         ledger_query = ledger_query.where(le.c.rule_version == frozen)
+    elif wanted:
+        ledger_query = ledger_query.where(or_(*wanted))
     ledger = ledger_query.group_by(le.c.application_id, le.c.rule_version).subquery("ledger")
     version = ap.c.rule_version if frozen is None else literal(frozen)
     # Spouses who both applied: the family key is the smaller user id of the two.
@@ -311,11 +318,12 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
         )
         .select_from(pa)
         .join(ap, and_(ap.c.tenant_id == pa.c.tenant_id, ap.c.user_id == pa.c.user_id))
-        .outerjoin(ledger, and_(ledger.c.application_id == ap.c.id, ledger.c.rule_version == version))
         .outerjoin(spouses, spouses.c.user_id == pa.c.user_id)
         .where(pa.c.tenant_id == tenant_id, pa.c.round_id == found.id, pa.c.status == APPLIED,
                ap.c.status.in_((CONFIRMED, RECHECK)))
     )
+    if sums:
+        rows = rows.outerjoin(ledger, and_(ledger.c.application_id == ap.c.id, ledger.c.rule_version == version))
     inputs = RankingInput.__table__
     result = connection.execute(inputs.insert().from_select(
         ["tenant_id", "run_id", "program_application_id", "user_id", "sub_quota", "family_key", "points",
