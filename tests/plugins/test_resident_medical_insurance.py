@@ -117,6 +117,7 @@ def test_applying_in_jiashan_after_the_admin_opens_a_round_with_the_countys_thre
     created = admin.submit("/jiashan/admin/programs/resident_medical_insurance/rounds/new",
                            {"name": "2027 居民医保参保", "opens_on": "2027-04-01", "closes_on": "2027-06-30"})
     assert created.status_code == 302  # no threshold typed: the county's (40) applies
+    assert admin.get(created.location).status_code == 200
 
     person = make_user("jiashan")
     with county("jiashan") as session:
