@@ -35,13 +35,21 @@ class Child:
 
 
 @dataclass(frozen=True)
+class Spouse:
+    member_id: int
+    name: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
 class ApplicantContext:
-    """What a program's ``check`` may look at."""
+    """What a program's ``check`` may look at: the declared children and spouse (if any)."""
 
     user_id: int
     town: str | None
     children: tuple[Child, ...] = field(default=())
     as_of: date = field(default_factory=lambda: clock.today())
+    spouse: Spouse | None = None
 
 
 def programs(session: Session) -> dict[str, ServiceProgram]:
@@ -106,7 +114,8 @@ def create_round(session: Session, program: ServiceProgram, raw: dict, *, actor:
     if program.quota_mode in ("headcount", "cutoff") and data.get("quota") is None:
         message = _l("This program hands out places by rank: give the quota.")
         raise ApplicationError(message, {"quota": [message]})
-    if program.quota_mode == "threshold" and data.get("threshold") is None:
+    if (program.quota_mode == "threshold" and data.get("threshold") is None
+            and settings_of(session, program).get("threshold") is None):  # else the county's threshold applies
         message = _l("This program admits everyone above a threshold: give the threshold.")
         raise ApplicationError(message, {"threshold": [message]})
     overlapping = [r for r in rounds_of(session, program.key)
@@ -140,8 +149,10 @@ def freeze_rules(session: Session, found: ProgramRound, *, actor: str) -> int | 
 
 def context_for(session: Session, user: User) -> ApplicantContext:
     profile = session.get(ApplicantProfile, (require_tenant().id, user.id))
-    children = tuple(Child(m.id, m.real_name, m.birth_date) for m in members(session, user) if m.relation == "child")
-    return ApplicantContext(user.id, profile.town if profile else None, children)
+    family = members(session, user)
+    children = tuple(Child(m.id, m.real_name, m.birth_date) for m in family if m.relation == "child")
+    spouse = next((Spouse(m.id, m.real_name, m.birth_date) for m in family if m.relation == "spouse"), None)
+    return ApplicantContext(user.id, profile.town if profile else None, children, spouse=spouse)
 
 
 def application_to(session: Session, found: ProgramRound, user: User) -> ProgramApplication | None:

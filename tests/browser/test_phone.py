@@ -14,7 +14,7 @@ def fits_the_screen(page) -> bool:
 def test_landing_page_fits_a_phone_and_shows_the_programs(live_server, phone):
     phone.goto(f"{live_server}/jiashan/")
     assert phone.locator("h1").inner_text() == "嘉善县"
-    assert phone.locator("[data-program]").count() == 3
+    assert phone.locator("[data-program]").count() == 5
     assert fits_the_screen(phone)
     box = phone.locator("[data-program]").first.bounding_box()
     assert box["width"] <= 360

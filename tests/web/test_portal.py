@@ -14,11 +14,12 @@ def test_each_county_shows_its_name_hotline_colours_and_own_programs(client):
     html = jiashan.get_data(as_text=True)
     assert "嘉善县" in html and "0573-84012345" in html
     assert '/jiashan/theme/logo.svg' in html
-    assert programs_on(client, "jiashan") == {"school_enrollment", "hukou_transfer", "public_rental_housing"}
+    assert programs_on(client, "jiashan") == {"school_enrollment", "hukou_transfer", "public_rental_housing",
+                                              "kindergarten", "resident_medical_insurance"}
 
     haining = client.get("/haining/").get_data(as_text=True)
     assert "海宁市" in haining and "嘉善" not in haining.split("<footer")[0]
-    assert programs_on(client, "haining") == {"school_enrollment", "hukou_transfer"}
+    assert programs_on(client, "haining") == {"school_enrollment", "hukou_transfer", "kindergarten"}
     assert 'data-coming="2027-09-01"' in haining  # Haining brings hukou transfer in later
 
     css = client.get("/jiashan/theme.css")
