@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from jifen import family, ranking, ranking_allocation
 from jifen.enablement import set_plugin_enabled
@@ -257,7 +258,7 @@ def test_the_second_round_cap_bites(hand_worked, county):
         assert no_second.cutoff == Decimal("130.00")
 
 
-def test_verify_reproduces_the_digest_and_detects_a_changed_input(hand_worked, county):
+def test_verify_reproduces_the_digest_and_detects_a_changed_input(hand_worked, county, tamper):
     round_id, _users = hand_worked()
     with county("jiashan") as session:
         found = session.get(ProgramRound, (require_tenant().id, round_id))
@@ -274,23 +275,47 @@ def test_verify_reproduces_the_digest_and_detects_a_changed_input(hand_worked, c
         assert ranking.verify(session, run)[0] is True
         session.rollback()
 
-        b6 = session.get(RankingInput, (require_tenant().id, run.id, _pa_id("b6")))
-        b6.points = Decimal("120.50")  # one input row changed: b6 now ranks before b7
-        session.commit()
+        # Someone with the database owner's rights changes one input row: b6 now ranks before b7.
+        tamper(session, "UPDATE ranking_inputs SET points = 120.50 WHERE run_id = :run AND program_application_id = :id",
+                run=run.id, id=_pa_id("b6"))
         ok, recomputed = ranking.verify(session, run)
         assert ok is False and recomputed != run.digest
         check = ranking.verification(session, run)
         assert check.stored_results == run.digest and check.recomputed == recomputed
 
-        b6.points = Decimal("120.00")
-        session.commit()
+        tamper(session, "UPDATE ranking_inputs SET points = 120.00 WHERE run_id = :run AND program_application_id = :id",
+                run=run.id, id=_pa_id("b6"))
         assert ranking.verify(session, run) == (True, run.digest)
         # the stored results changed instead of the inputs: still refused
-        result = session.get(RankingResult, (require_tenant().id, run.id, _pa_id("b6")))
-        result.outcome = "allocated"
-        session.commit()
+        tamper(session, "UPDATE ranking_results SET outcome = 'allocated' WHERE run_id = :run "
+                     "AND program_application_id = :id", run=run.id, id=_pa_id("b6"))
         check = ranking.verification(session, run)
         assert check.ok is False and check.recomputed == run.digest and check.stored_results != run.digest
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE ranking_results SET outcome = 'allocated' WHERE run_id = :run",
+    "DELETE FROM ranking_results WHERE run_id = :run",
+    "UPDATE ranking_inputs SET points = points + 1 WHERE run_id = :run",
+    "DELETE FROM ranking_inputs WHERE run_id = :run",
+    "UPDATE ranking_runs SET digest = 'x' WHERE id = :run",
+    "UPDATE ranking_runs SET cutoff = 1 WHERE id = :run",
+    "DELETE FROM ranking_runs WHERE id = :run",
+])
+def test_a_finished_run_is_final_in_the_database(hand_worked, county, change):
+    round_id, _users = hand_worked()
+    with county("jiashan") as session:
+        found = session.get(ProgramRound, (require_tenant().id, round_id))
+        outcome = ranking.run(session, found, actor="test", seed=SEED)
+        session.commit()
+        with pytest.raises(DBAPIError, match="never changed"):
+            session.execute(text(change), {"run": outcome.run_id})
+        session.rollback()
+        run = session.get(RankingRun, (require_tenant().id, outcome.run_id))
+        assert ranking.verification(session, run).ok
+        ranking.make_current(session, run, actor="test")  # publishing switches is_current: allowed
+        session.commit()
+        assert session.get(RankingRun, (require_tenant().id, outcome.run_id)).is_current
 
 
 def test_a_failure_half_way_leaves_nothing_and_keeps_the_current_run(hand_worked, county, monkeypatch):
