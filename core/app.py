@@ -56,6 +56,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_web(app)
     register_api(app)
+    from jifen.web import admin_tokens
+
+    app.register_blueprint(admin_tokens.bp, url_prefix="/<tenant>/admin")
     if app.config["JIFEN_TRUSTED_PROXIES"]:
         # Client address and scheme from the load balancer (rate limits key on the address).
         proxies = app.config["JIFEN_TRUSTED_PROXIES"]
