@@ -35,10 +35,10 @@ class Operation:
 
 
 def _json_body() -> dict:
-    if not request.data:
-        return {}
-    if not request.is_json:
+    if request.content_length and not request.is_json:
         raise ApiError(415)
+    if not request.get_data(cache=True):
+        return {}
     raw = request.get_json(silent=True)
     if raw is None:
         raise ApiError(400, "The body is not valid JSON.")
