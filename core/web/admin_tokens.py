@@ -35,8 +35,8 @@ class TokenForm(FlaskForm):
     department = SelectField(_l("Department (for the verification scopes)"), choices=[], validate_choice=False)
 
 
-def _form() -> TokenForm:
-    form = TokenForm()
+def _form(fresh: bool = False) -> TokenForm:
+    form = TokenForm(formdata=None) if fresh else TokenForm()
     lang = "zh" if current_locale().startswith("zh") else "en"
     form.department.choices = [("", "—")] + [(key, names.get(lang, key)) for key, names in accounts.departments().items()]
     return form
@@ -65,7 +65,7 @@ def index():
         else:
             session.commit()
             flash(_("Token %(name)s is made. Copy it now: it is not shown again.", name=made.record.name), "success")
-            return _page(_form(), new_token=made.token)
+            return _page(_form(fresh=True), new_token=made.token)
     return _page(form)
 
 
