@@ -137,3 +137,20 @@ def test_openapi_document_and_docs_page(client):
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "POST /{tenant}/api/v1/verifications/{item_id}/decision" in html and 'id="schema-Error"' in html
     assert "<script" not in html and "style=" not in html
+
+
+def test_rate_limit_and_size_errors_on_api_paths_have_the_same_shape(app, client):
+    from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+
+    def too_many():
+        raise TooManyRequests()
+
+    def too_large():
+        raise RequestEntityTooLarge()
+
+    too_many.jifen_public = too_large.jifen_public = True
+    # raised outside an API view but on an API path (as Flask-Limiter and the body limit do)
+    app.add_url_rule("/<tenant>/api/v1/test-rate-limit", "test_rate_limit", too_many)
+    app.add_url_rule("/<tenant>/api/v1/test-too-large", "test_too_large", too_large)
+    assert_error(client.get("/jiashan/api/v1/test-rate-limit"), 429, "rate_limited")
+    assert_error(client.get("/jiashan/api/v1/test-too-large"), 413, "payload_too_large")
