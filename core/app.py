@@ -51,9 +51,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["jifen.db"] = Database(app.config["DATABASE_URL"])
     load_installed_plugins()
 
+    from jifen.api import register_api
     from jifen.web import register_web
 
     register_web(app)
+    register_api(app)
+    from jifen.web import admin_tokens
+
+    app.register_blueprint(admin_tokens.bp, url_prefix="/<tenant>/admin")
     if app.config["JIFEN_TRUSTED_PROXIES"]:
         # Client address and scheme from the load balancer (rate limits key on the address).
         proxies = app.config["JIFEN_TRUSTED_PROXIES"]

@@ -1,5 +1,6 @@
 """The core's tables. Plugins that own tables declare them in their own package, prefixed with their name."""
 
+from jifen.models.api_token import ApiToken
 from jifen.models.applicant import ApplicantProfile, FamilyMember
 from jifen.models.application import Application, DeclaredItem, EvidenceFile, ItemReview, StatusEvent
 from jifen.models.audit import AuditEvent
@@ -13,7 +14,7 @@ from jifen.models.tenant import Tenant, TenantHost
 from jifen.models.user import PlatformAdmin, User
 
 __all__ = [
-    "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "EvidenceFile", "FamilyMember", "ItemReview",
+    "ApiToken", "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "EvidenceFile", "FamilyMember", "ItemReview",
     "LedgerEntry", "Message", "Objection", "Offer", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
     "Publication", "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "Tenant", "TenantHost", "User",
 ]

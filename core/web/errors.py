@@ -21,7 +21,11 @@ def _message(code: int) -> str:
     }.get(code, _("Something went wrong on our side. Please try again later."))
 
 
-def _respond(code: int, message: str):
+def _respond(code: int, message: str, exc: HTTPException | None = None):
+    from jifen.api.errors import http_error_response, is_api_request
+
+    if is_api_request():  # the JSON API answers in its own error shape, never with a page
+        return http_error_response(code, exc)
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"error": {"code": code, "message": message}}), code
     return render("errors/error.html", code=code, message=message), code
@@ -36,4 +40,4 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        return _respond(exc.code, _message(exc.code))
+        return _respond(exc.code, _message(exc.code), exc)

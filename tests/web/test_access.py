@@ -14,12 +14,23 @@ PUBLIC_ENDPOINTS = {
     "static", "platform.index", "platform.healthz", "platform.login",
     "portal.landing", "programs.program", "portal.theme_css", "portal.theme_file",
     "auth.register", "auth.login", "calculator.page", "programs.published_list", "programs.published_csv", "programs.round_page",
+    "api_docs.openapi_json", "api_docs.docs_page",
 }
-OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id")
+# API operations check access themselves and answer 401 in JSON rather than redirecting to a login page
+# (tests/api/ covers sessions, tokens and scopes); these are the ones open to anyone.
+PUBLIC_API_OPERATIONS = {
+    "api_platform.counties", "api_public.programs_list", "api_public.program", "api_public.rounds",
+    "api_public.round_detail", "api_public.published_list", "api_public.score_items", "api_public.calculator",
+}
+OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id", "token_id")
 
 
 def rules(app):
     return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def api_operation(app, rule):
+    return getattr(app.view_functions[rule.endpoint], "jifen_api", None)
 
 
 def county_objects(county, make_user, slug: str) -> dict:
@@ -49,9 +60,12 @@ def county_objects(county, make_user, slug: str) -> dict:
         found = programs.create_round(session, programs.programs(session)["school_enrollment"],
                                       {"name": "2026 秋季", "opens_on": "2026-03-01", "closes_on": "2026-04-30",
                                        "quota": 10}, actor="test")
+        from jifen.api import tokens
+
+        token = tokens.create(session, "测试系统", ["lists:read"], None, actor="test")
         session.commit()
         return {"user_id": person.id, "member_id": member.id, "item_id": item.id, "file_id": record.id,
-                "round_id": found.id}
+                "round_id": found.id, "token_id": token.record.id}
 
 
 def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
@@ -62,7 +76,7 @@ def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
         elif arg in OBJECT_ARGS:
             values[arg] = ids.get(arg, 1)
         elif arg == "key":
-            values[arg] = "school_enrollment" if rule.endpoint.startswith("programs.") else "education"
+            values[arg] = "school_enrollment" if rule.endpoint.startswith(("programs.", "api_")) else "education"
         elif arg == "name":
             values[arg] = next(iter(catalog()))
         elif arg == "answer":
@@ -81,15 +95,32 @@ def requests_for(app, rule, slug, ids):
 
 
 def test_public_set_is_exactly_the_views_marked_public(app):
-    marked = {r.endpoint for r in rules(app) if getattr(app.view_functions[r.endpoint], "jifen_public", False)}
+    marked = {r.endpoint for r in rules(app) if getattr(app.view_functions[r.endpoint], "jifen_public", False)
+              and not api_operation(app, r)}
     assert marked | {"static"} == PUBLIC_ENDPOINTS
+    public_api = {r.endpoint for r in rules(app) if api_operation(app, r) and api_operation(app, r).auth == "public"}
+    assert public_api == PUBLIC_API_OPERATIONS
+
+
+def test_every_non_public_api_operation_answers_401_in_json_to_anonymous_callers(app, client, county, make_user):
+    ids = county_objects(county, make_user, "jiashan")
+    checked = 0
+    for rule in rules(app):
+        if not api_operation(app, rule) or rule.endpoint in PUBLIC_API_OPERATIONS:
+            continue
+        for method, path in requests_for(app, rule, "jiashan", ids):
+            response = client.open(path, method=method, json={})
+            assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
+            assert response.get_json()["error"]["code"] == "unauthorized"
+            checked += 1
+    assert checked >= 8
 
 
 def test_every_non_public_route_refuses_anonymous_visitors(app, client, county, make_user):
     ids = county_objects(county, make_user, "jiashan")
     checked = 0
     for rule in rules(app):
-        if rule.endpoint in PUBLIC_ENDPOINTS:
+        if rule.endpoint in PUBLIC_ENDPOINTS or api_operation(app, rule):
             continue
         for method, path in requests_for(app, rule, "jiashan", ids):
             response = client.open(path, method=method, data={})
@@ -138,11 +169,12 @@ def test_a_user_asking_for_another_countys_objects_gets_404(app, client, county,
     assert checked >= 2
     # Under the other county's own prefix the session is not valid at all: login page or 404, no data.
     for rule in rules(app):
-        if rule.endpoint in PUBLIC_ENDPOINTS or "tenant" not in rule.arguments:
+        if rule.endpoint in PUBLIC_ENDPOINTS | PUBLIC_API_OPERATIONS or "tenant" not in rule.arguments:
             continue
         for method, path in requests_for(app, rule, "haining", ids_b):
             response = client.open(path, method=method, data={})
-            assert response.status_code in (302, 400, 404), f"{method} {path} answered {response.status_code}"
+            expected = (401,) if api_operation(app, rule) else (302, 400, 404)
+            assert response.status_code in expected, f"{method} {path} answered {response.status_code}"
             assert response.status_code != 302 or "/haining/login" in response.location
 
 
