@@ -16,8 +16,9 @@ def _create_app():
 
 def _register_groups(group: click.Group) -> None:
     from jifen.cli import audit, db, demo, offers, plugins, points, ranking, tenants, users
+    from jifen.cli import exchange
 
-    for module in (db, tenants, users, plugins, points, ranking, offers, audit, demo):
+    for module in (db, tenants, users, plugins, points, ranking, offers, audit, demo, exchange):
         group.add_command(module.group)
     group.add_command(demo.demo_data_command)
 
