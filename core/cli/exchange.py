@@ -47,9 +47,11 @@ def _department(name: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would happen; write nothing.")
 @click.option("--skip-bad-rows", is_flag=True, help="Apply the good rows and report the bad ones "
                                                     "(default: one bad row means nothing is written).")
-@click.option("--actor", default="cli", show_default=True, help="Who the audit trail names for the decisions.")
+@click.option("--actor", "actor_name", default=None, metavar="NAME",
+              help="The clerk the audit trail names, as cli:NAME (default: cli).")
 @with_appcontext
-def import_verifications(file: Path, tenant_slug: str, department: str, dry_run: bool, skip_bad_rows: bool, actor: str):
+def import_verifications(file: Path, tenant_slug: str, department: str, dry_run: bool, skip_bad_rows: bool,
+                         actor_name: str | None):
     """Apply the decisions in FILE (the department's review queue as exported, with the decision and
     reason columns filled in), all in one transaction, exactly as a reviewer would on the item's page.
 
@@ -59,6 +61,7 @@ def import_verifications(file: Path, tenant_slug: str, department: str, dry_run:
     if file.stat().st_size > verifications.MAX_BYTES:
         raise click.ClickException(f"{file} is larger than {verifications.MAX_BYTES // (1024 * 1024)} MB: "
                                    "split it into several files")
+    actor = f"cli:{actor_name.strip()[:80]}" if actor_name and actor_name.strip() else "cli"
     db = session()
     with county(tenant_slug) as tenant:
         department = _department(department)

@@ -1,16 +1,14 @@
 """Verification decisions from a department's spreadsheet: check every row, then apply the file at once.
 
 The file is the department's review queue as exported (:mod:`jifen.exchange.exports`) with two
-columns filled in. The header (line 1) names the columns, in English or in Chinese; other columns
-are ignored:
+columns filled in. The header (line 1) names the columns, in English or in Chinese (:data:`COLUMNS`);
+other columns are ignored:
 
-=========================  =======================================================================
-``item`` (事项编号)          required: the item's number as the queue shows it (``#1234...``)
-``decision`` (审核结果)      ``approved`` / ``rejected`` / ``supplement``, or 通过 / 不通过 / 补正;
-                           an empty cell leaves the item undecided
-``reason`` (理由)            required for a rejection or a supplement request: the applicant reads it
-``application`` (申请编号)   optional: when given, it must be the item's application
-=========================  =======================================================================
+- ``item`` (事项编号), required: the item's number as the queue shows it (``#1234...``);
+- ``decision`` (审核结果): approved / rejected / supplement, or 通过 / 不通过 / 补正 (:data:`DECISION_WORDS`);
+  an empty cell leaves the item undecided;
+- ``reason`` (理由): required for a rejection or a supplement request, as the applicant reads it;
+- ``application`` (申请编号), optional: when given, it must be the item's application.
 
 Every row is checked before anything is written (:func:`check_rows`). Without ``skip_bad_rows`` one
 bad row means nothing is written; with it the good rows are applied and the bad ones reported. The

@@ -28,13 +28,13 @@ def test_dry_run_then_import(cli, county, queues, tmp_path):
     with county("jiashan") as session:
         assert counts(session) == before
     done = cli("exchange", "import-verifications", str(path), "--county", "jiashan", "--department", "education",
-               "--actor", "clerk:wang")
+               "--actor", "王会计")
     assert done.exit_code == 0, done.output
     assert "jiashan: 2 decisions recorded for education" in done.stdout
     assert statuses(county, ids) == ["verified", "supplement_requested"]
     with county("jiashan") as session:
         record = session.scalar(select(AuditEvent).where(AuditEvent.action == "verifications.imported"))
-        assert record.actor == "clerk:wang" and record.details["applied"] == 2
+        assert record.actor == "cli:王会计" and record.details["applied"] == 2
 
 
 def test_a_bad_row_writes_nothing_and_exits_1_unless_bad_rows_are_skipped(cli, county, queues, tmp_path):
