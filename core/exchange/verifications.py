@@ -160,15 +160,25 @@ def map_header(header: list[str]) -> tuple[dict[str, int], list[str], list]:
     return found, ignored, problems
 
 
-def _number(text: str, what) -> tuple[int | None, object]:
+_NUMBER_PROBLEMS = {  # (digits lost, not a number), per column: whole sentences translate better
+    "item": (
+        lambda text: _l("the item number \"%(text)s\" lost its last digits (the spreadsheet turned it into a "
+                        "number): format the column as text, or export the queue again", text=text),
+        lambda text: _l("\"%(text)s\" is not an item number (like #1234)", text=text)),
+    "application": (
+        lambda text: _l("the application number \"%(text)s\" lost its last digits (the spreadsheet turned it into "
+                        "a number): format the column as text, or export the queue again", text=text),
+        lambda text: _l("\"%(text)s\" is not an application number (like #1234)", text=text)),
+}
+
+
+def _number(text: str, column: str) -> tuple[int | None, object]:
     """Parse ``#1234`` or ``1234``; return (number, problem)."""
     value = text.lstrip("#＃").strip()
     if value.isascii() and value.isdigit() and len(value) <= 19:
         return int(value), None
-    if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", value):
-        return None, _l("the %(what)s \"%(text)s\" lost its last digits (the spreadsheet turned it into a number): "
-                        "format the column as text, or export the queue again", what=what, text=text)
-    return None, _l("\"%(text)s\" is not an %(what)s (like #1234)", text=text, what=what)
+    lost_digits, not_a_number = _NUMBER_PROBLEMS[column]
+    return None, (lost_digits if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", value) else not_a_number)(text)
 
 
 def _row(line: int, cells: list[str], columns: dict[str, int]) -> RowOutcome | None:
@@ -196,11 +206,11 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> RowOutcome | N
     if not cell("item"):
         row.problems.append(_l("the item number is missing"))
     else:
-        row.item_id, problem = _number(cell("item"), _l("item number"))
+        row.item_id, problem = _number(cell("item"), "item")
         if problem:
             row.problems.append(problem)
     if cell("application"):
-        row.application_id, problem = _number(cell("application"), _l("application number"))
+        row.application_id, problem = _number(cell("application"), "application")
         if problem:
             row.problems.append(problem)
     return row

@@ -129,17 +129,18 @@ def test_skip_bad_rows_applies_the_good_rows_and_reports_the_bad(county, queues)
     good, bad = queues.item(0), queues.item(1)
     data = csv_file([["item", "decision", "reason"], [f"#{good}", "通过", ""], [f"#{bad}", "不通过", ""],
                      ["#12", "通过", ""], [f"#{queues.item(2)}", "", "理由但没有结论"],
-                     [f"#{queues.item(3)}", "驳回", "x" * 2001]])
+                     [f"#{queues.item(3)}", "驳回", "x" * 2001], ["第七项", "通过", ""]])
     with county("jiashan") as session:
         report = run(session, data, skip_bad_rows=True)
         assert report.written
         assert [r.line for r in report.applied_rows] == [2]
-        assert [r.line for r in report.bad_rows] == [3, 4, 5, 6]
+        assert [r.line for r in report.bad_rows] == [3, 4, 5, 6, 7]
         assert "reason but no decision" in report.problems()[2]
         assert "longer than 2000 characters" in report.problems()[3]
+        assert report.problems()[4] == 'line 7: "第七项" is not an item number (like #1234)'
         assert status(session, good) == "verified" and status(session, bad) == "pending"
         record = session.scalar(select(AuditEvent).where(AuditEvent.action == "verifications.imported"))
-        assert record.details["bad_lines"] == [3, 4, 5, 6] and record.details["skip_bad_rows"] is True
+        assert record.details["bad_lines"] == [3, 4, 5, 6, 7] and record.details["skip_bad_rows"] is True
 
 
 def test_another_departments_reviewer_and_another_county_find_nothing(county, queues):
