@@ -73,15 +73,19 @@ def import_verifications(file: Path, tenant_slug: str, department: str, dry_run:
     if report.file_error is not None:
         raise click.exceptions.Exit(1)
     label = {k: str(v) for k, v in verifications.DECISION_LABELS.items()}
-    for row in report.applied_rows:
-        confirmed = f", points confirmed: {row.confirmed_total}" if row.confirmed_total is not None else ""
-        click.echo(f"line {row.line}: item #{row.item_id} {label[row.decision]}{confirmed}")
+    for row in report.good_rows if dry_run else report.applied_rows:
+        if dry_run:
+            note = ", the application's last open item: its points would be confirmed" if row.completes else ""
+            click.echo(f"line {row.line}: item #{row.item_id} would be {label[row.decision]}{note}")
+        else:
+            note = f", points confirmed: {row.confirmed_total}" if row.confirmed_total is not None else ""
+            click.echo(f"line {row.line}: item #{row.item_id} {label[row.decision]}{note}")
     counts = (f"{len(report.rows)} rows with a decision, {len(report.bad_rows)} bad, "
               f"{len(report.undecided)} left undecided; file SHA-256 {report.sha256}")
     if report.written:
         click.echo(f"{tenant.slug}: {len(report.applied_rows)} decisions recorded for {department} ({counts})")
     elif dry_run and not report.blocked:
-        click.echo(f"{tenant.slug}: dry run, nothing written: {len(report.applied_rows)} decisions would be "
+        click.echo(f"{tenant.slug}: dry run, nothing written: {len(report.good_rows)} decisions would be "
                    f"recorded ({counts})")
     else:
         click.echo(f"{tenant.slug}: nothing written ({counts})" + (

@@ -24,13 +24,15 @@ def test_dry_run_then_import(cli, county, queues, tmp_path):
               "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "dry run, nothing written: 2 decisions would be recorded" in dry.stdout
-    assert f"line 2: item #{ids[0]} approved, points confirmed: 80.00" in dry.stdout
+    assert f"line 2: item #{ids[0]} would be approved, the application's last open item" in dry.stdout
+    assert f"line 3: item #{ids[1]} would be supplement requested\n" in dry.stdout
     with county("jiashan") as session:
         assert counts(session) == before
     done = cli("exchange", "import-verifications", str(path), "--county", "jiashan", "--department", "education",
                "--actor", "王会计")
     assert done.exit_code == 0, done.output
     assert "jiashan: 2 decisions recorded for education" in done.stdout
+    assert f"line 2: item #{ids[0]} approved, points confirmed: 80.00" in done.stdout
     assert statuses(county, ids) == ["verified", "supplement_requested"]
     with county("jiashan") as session:
         record = session.scalar(select(AuditEvent).where(AuditEvent.action == "verifications.imported"))

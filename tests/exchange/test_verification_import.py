@@ -11,7 +11,7 @@ from jifen.exchange import verifications
 from jifen.models import Application, AuditEvent, DeclaredItem, ItemReview, LedgerEntry
 from jifen.plugin_manager import CountyHooks
 
-from .helpers import counts, csv_file, xlsx_file
+from .helpers import EDUCATION, SKILL, counts, csv_file, submitted, xlsx_file
 
 
 def run(session, data, *, department="education", **options):
@@ -118,11 +118,45 @@ def test_a_dry_run_writes_nothing_calls_no_channel_and_shows_what_would_happen(c
         with caplog.at_level(logging.INFO, logger="jifen.notifications"):
             report = run(session, data, dry_run=True)
         assert not report.written and not report.problems()
-        assert [r.line for r in report.applied_rows] == [2, 3]
-        assert report.applied_rows[0].confirmed_total == 80  # what verifying would confirm
+        assert [r.line for r in report.good_rows] == [2, 3] and not report.applied_rows
+        assert [r.completes for r in report.good_rows] == [True, True]  # each the application's last open item
         assert counts(session) == before
         assert status(session, queues.item(0)) == "pending"
     assert not [r for r in caplog.records if "notify" in r.getMessage()]
+
+
+def test_a_row_refused_while_applying_undoes_the_rows_before_it_and_no_channel_is_called(county, queues, caplog,
+                                                                                          monkeypatch):
+    """Another reviewer decides an item between the check and its turn: the whole file rolls back."""
+    real_decide = review.decide
+    calls = []
+
+    def decide_racing(session, hooks, item, decision, reason, *, reviewer_actor):
+        calls.append(item.id)
+        if len(calls) == 2:
+            raise review.ApplicationError("This item is not waiting for a decision.")
+        return real_decide(session, hooks, item, decision, reason, reviewer_actor=reviewer_actor)
+
+    monkeypatch.setattr(verifications.review, "decide", decide_racing)
+    data = csv_file([["item", "decision"], [f"#{queues.item(0)}", "通过"], [f"#{queues.item(1)}", "通过"]])
+    with county("jiashan") as session:
+        before = counts(session)
+        with caplog.at_level(logging.INFO, logger="jifen.notifications"):
+            report = run(session, data)
+        assert not report.written and report.problems() == ["line 3: This item is not waiting for a decision."]
+        assert counts(session) == before and status(session, queues.item(0)) == "pending"
+    assert len(calls) == 2 and not [r for r in caplog.records if "notify" in r.getMessage()]
+
+
+def test_a_dry_run_foresees_confirmation_only_when_the_applications_last_open_item_is_decided(county, make_user,
+                                                                                               queues):
+    both = submitted(county, make_user, "jiashan", ("education", EDUCATION), ("skill", SKILL))
+    data = csv_file([["item", "decision", "reason"], [f"#{both['items'][0]}", "通过", ""],
+                     [f"#{queues.item(0)}", "补正", "请补充学位证书"], [f"#{queues.item(1)}", "不通过", "证书无效"]])
+    with county("jiashan") as session:
+        report = run(session, data, dry_run=True)
+        # the skill item (another department's) is still open; a supplement request leaves its item open
+        assert [(r.line, r.completes) for r in report.good_rows] == [(2, False), (3, False), (4, True)]
 
 
 def test_skip_bad_rows_applies_the_good_rows_and_reports_the_bad(county, queues):
@@ -187,7 +221,7 @@ def test_utf8_with_and_without_bom_and_a_semicolon_of_excel_are_read(county, que
         bom = run(session, csv_file([["item", "decision"], [f"#{queues.item(0)}", "通过"]]), dry_run=True)
         tabbed = run(session, f"item\tdecision\r\n#{queues.item(0)}\t通过\r\n".encode("utf-16"), dry_run=True)
         assert [r.problems() for r in (plain, bom, tabbed)] == [[], [], []]
-        assert [len(r.applied_rows) for r in (plain, bom, tabbed)] == [1, 1, 1]
+        assert [len(r.good_rows) for r in (plain, bom, tabbed)] == [1, 1, 1]
 
 
 @pytest.mark.parametrize("data, message", [
