@@ -62,6 +62,12 @@ def _department(chosen: str | None) -> str | None:
     return current_user.department
 
 
+def _import_form(**values) -> ImportForm:
+    form = ImportForm(**values)
+    form.department.choices = [(key, names.get(_lang(), key)) for key, names in accounts.departments().items()]
+    return form
+
+
 def _page(form, *, report=None, apply_form=None, status=200):
     return render("exchange/import.html", form=form, report=report, apply_form=apply_form,
                   departments=accounts.departments(), lang=_lang(), max_rows=verifications.MAX_ROWS,
@@ -79,8 +85,7 @@ def _apply_form(report: verifications.ImportReport, token: str) -> ApplyForm:
 @bp.route("/review/import", methods=["GET", "POST"])
 @reviewers
 def import_verifications():
-    form = ImportForm()
-    form.department.choices = [(key, names.get(_lang(), key)) for key, names in accounts.departments().items()]
+    form = _import_form()
     if request.method == "GET" and current_user.has_role("admin"):
         form.department.data = request.args.get("department")
     if not form.validate_on_submit():
@@ -115,8 +120,7 @@ def apply_import():
     skip = form.skip_bad_rows.data == "1"
     report = verifications.run_import(get_session(), county.hooks(), data, file_name=form.file_name.data,
                                       department=department, actor=current_user.actor, skip_bad_rows=skip)
-    upload_form = ImportForm(formdata=None, department=department, skip_bad_rows=skip)
-    upload_form.department.choices = [(key, names.get(_lang(), key)) for key, names in accounts.departments().items()]
+    upload_form = _import_form(formdata=None, department=department, skip_bad_rows=skip)
     if report.written:
         kept_uploads.discard(form.token.data, actor=current_user.actor)
         flash(_("%(n)d decisions recorded.", n=len(report.applied_rows)), "success")
