@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from jifen import audit, clock
 from jifen.applications import ApplicationError
 from jifen.db import utcnow
+from jifen.exchange.spreadsheets import escape_cell  # text a spreadsheet would run as a formula
 from jifen.identity import national_id, protect
 from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingResult, RankingRun, User
 from jifen.plugin_kinds import ServiceProgram
@@ -187,8 +188,8 @@ def csv_lines(session: Session, publication: Publication, run: RankingRun, batch
         if not entries:
             break
         for e in entries:
-            writer.writerow([e.position, e.sub_quota or "", e.sub_position or "", e.application_number, e.name,
-                             e.id_number, e.points, e.outcome, e.allocation_round or ""])
+            writer.writerow([e.position, escape_cell(e.sub_quota or ""), e.sub_position or "", e.application_number,
+                             escape_cell(e.name), e.id_number, e.points, e.outcome, e.allocation_round or ""])
         after = entries[-1].position
         yield flush()
 

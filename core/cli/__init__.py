@@ -15,9 +15,9 @@ def _create_app():
 
 
 def _register_groups(group: click.Group) -> None:
-    from jifen.cli import audit, db, demo, offers, plugins, points, ranking, tenants, tokens, users
+    from jifen.cli import audit, db, demo, exchange, offers, plugins, points, ranking, tenants, tokens, users
 
-    for module in (db, tenants, users, plugins, points, ranking, offers, audit, tokens, demo):
+    for module in (db, tenants, users, plugins, points, ranking, offers, audit, tokens, exchange, demo):
         group.add_command(module.group)
     group.add_command(demo.demo_data_command)
 

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from jifen.web import admin, admin_programs, applicant, auth, calculator, errors, i18n, platform, portal, programs, review, security, tenant_routing
+    from jifen.web import exchange
 
     tenant_routing.init_app(app)
     security.init_app(app)
@@ -21,3 +22,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(review.bp, url_prefix="/<tenant>/review")
     app.register_blueprint(calculator.bp, url_prefix="/<tenant>")
     app.register_blueprint(programs.bp, url_prefix="/<tenant>")
+    app.register_blueprint(exchange.bp, url_prefix="/<tenant>")

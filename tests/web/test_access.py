@@ -14,7 +14,7 @@ PUBLIC_ENDPOINTS = {
     "static", "platform.index", "platform.healthz", "platform.login",
     "portal.landing", "programs.program", "portal.theme_css", "portal.theme_file",
     "auth.register", "auth.login", "calculator.page", "programs.published_list", "programs.published_csv", "programs.round_page",
-    "api_docs.openapi_json", "api_docs.docs_page",
+    "api_docs.openapi_json", "api_docs.docs_page", "exchange.published_xlsx",
 }
 # API operations check access themselves and answer 401 in JSON rather than redirecting to a login page
 # (tests/api/ covers sessions, tokens and scopes); these are the ones open to anyone.
@@ -76,13 +76,16 @@ def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
         elif arg in OBJECT_ARGS:
             values[arg] = ids.get(arg, 1)
         elif arg == "key":
-            values[arg] = "school_enrollment" if rule.endpoint.startswith(("programs.", "api_")) else "education"
+            values[arg] = ("school_enrollment" if rule.endpoint.startswith(("programs.", "api_"))
+                           or rule.endpoint == "exchange.published_xlsx" else "education")
         elif arg == "name":
             values[arg] = next(iter(catalog()))
         elif arg == "answer":
             values[arg] = "accept"
         elif arg == "filename":
             values[arg] = "logo.svg"
+        elif arg == "fmt":
+            values[arg] = "csv"
         else:
             raise AssertionError(f"test_access does not know how to fill <{arg}> of {rule.rule}: teach it")
     return values
