@@ -5,18 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from jifen import clock, programs
+from jifen import programs
 from jifen.applications import ApplicationError
 from jifen.identity.national_id import check_digit
 from jifen.models import Application, ProgramApplication, User
-
-
-@pytest.fixture
-def on_day(monkeypatch):
-    def _set(day: date):
-        monkeypatch.setattr(clock, "today", lambda: day)
-
-    return _set
 
 
 def confirmed_applicant(county, make_user, slug, points="90"):

@@ -4,60 +4,18 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from jifen import clock
 
 NAMES = ["陈新民", "王芳芳", "李建国", "赵德胜"]
 
 
 @pytest.fixture
-def on_day(monkeypatch):
-    def _set(day):
-        monkeypatch.setattr(clock, "today", lambda: day)
-
-    return _set
-
-
-@pytest.fixture
-def published_round(county, make_user, on_day):
+def published_round(hand_ranked_round):
     """``published_round(slug)``: a hukou round with four ranked applicants and its provisional list."""
-
-    def _make(slug: str = "jiashan") -> dict:
-        from jifen import programs, publication
-        from jifen.models import Application, ProgramApplication, RankingResult, RankingRun
-
-        on_day(date(2027, 3, 1))
-        people = [make_user(slug, real_name=name) for name in NAMES]
-        with county(slug) as session:
-            program = programs.programs(session)["hukou_transfer"]
-            found = programs.create_round(session, program, {"name": "2027 第一批", "opens_on": "2027-01-01",
-                                                             "closes_on": "2027-02-28", "quota": 2}, actor="test")
-            run = RankingRun(round_id=found.id, seed=7, digest="ab" * 32, input_count=4, allocated_count=2,
-                             cutoff=Decimal("88.00"), is_current=True, actor="test")
-            session.add(run)
-            session.flush()
-            numbers = []
-            for position, (person, points) in enumerate(zip(people, ("95", "88", "80", "61")), start=1):
-                session.add(Application(user_id=person.id, status="confirmed", total_points=points))
-                application = ProgramApplication(round_id=found.id, user_id=person.id, sub_quota="魏塘街道")
-                session.add(application)
-                session.flush()
-                numbers.append(application.id)
-                session.add(RankingResult(run_id=run.id, program_application_id=application.id, position=position,
-                                          sub_quota="魏塘街道", sub_position=position, points=Decimal(points),
-                                          outcome="allocated" if position <= 2 else "waitlisted",
-                                          allocation_round=1 if position <= 2 else None))
-            session.flush()
-            publication.publish_provisional(session, found, program, actor="test")
-            session.commit()
-            return {"round": found.id, "program": "hukou_transfer", "people": people, "numbers": numbers,
-                    "run": run.id}
-
-    return _make
+    return lambda slug="jiashan": hand_ranked_round(slug, publish=True)
 
 
 @pytest.fixture

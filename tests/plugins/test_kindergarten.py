@@ -98,14 +98,6 @@ def test_both_demo_counties_enable_it_and_haining_from_a_later_date():
 # --- Through the portal and the core --------------------------------------------------------------
 
 
-@pytest.fixture
-def on_day(monkeypatch):
-    def _set(day: date):
-        monkeypatch.setattr(clock, "today", lambda: day)
-
-    return _set
-
-
 def confirmed_applicant(county, make_user, slug, points="90", children=()):
     person = make_user(slug)
     with county(slug) as session:

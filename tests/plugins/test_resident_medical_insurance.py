@@ -95,14 +95,6 @@ def test_jiashan_enables_it_and_haining_does_not():
 # --- Through the portal and the core --------------------------------------------------------------
 
 
-@pytest.fixture
-def on_day(monkeypatch):
-    def _set(day: date):
-        monkeypatch.setattr(clock, "today", lambda: day)
-
-    return _set
-
-
 def child_id_number(born: str, serial: int) -> str:
     first17 = f"330421{born}{serial:03d}"
     return first17 + check_digit(first17)
