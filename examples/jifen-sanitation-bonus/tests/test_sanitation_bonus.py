@@ -9,10 +9,13 @@ import pytest
 
 from jifen_sanitation_bonus import ITEM, Settings
 
+WORKER = {"years": 8, "employer": "县环境卫生管理处"}
 
-def test_score_is_points_per_year():  # pure: no app, runs once
-    settings = Settings().load({"points_per_year": "1.5"})
-    assert ITEM.score({"years": 4}, settings) == Decimal("6.0")
+
+@pytest.mark.parametrize("years, points", [(4, "0"), (5, "10"), (8, "16"), (30, "60")])
+def test_the_bonus_starts_at_the_years_needed_and_grows_each_year(years, points):  # pure: runs once
+    settings = Settings().load({})
+    assert ITEM.score({"years": years, "employer": "x"}, settings) == Decimal(points)
 
 
 def test_only_the_county_that_enables_it_shows_it(client):
@@ -20,24 +23,29 @@ def test_only_the_county_that_enables_it_shows_it(client):
     assert "环卫工人加分" not in client.get("/othercounty/").get_data(as_text=True)
 
 
-def test_a_verified_item_counts_with_the_countys_settings(applicant_with_points):
-    applicant = applicant_with_points("testcounty", {"sanitation_bonus": {"years": 3}})
-    assert applicant.total_points == Decimal("6")  # 3 years x 2 points (tests/tenants/testcounty)
+def test_a_verified_item_counts_up_to_the_countys_cap(applicant_with_points):
+    assert applicant_with_points("testcounty", {"sanitation_bonus": WORKER}).total_points == Decimal("16")
+    veteran = applicant_with_points("testcounty", {"sanitation_bonus": {**WORKER, "years": 30}})
+    assert veteran.total_points == Decimal("20")  # 60 before the cap
 
 
-def test_the_applicant_sees_the_plugins_block_in_their_language(client_as):
+def test_the_applicant_reads_the_countys_rule_in_their_language(client_as):
     client = client_as("testcounty")
     page = client.get("/testcounty/me/items/new/sanitation_bonus?lang=en").get_data(as_text=True)
-    assert 'data-plugin-block="sanitation_bonus"' in page and "This county gives 2 points per year." in page
+    assert 'data-plugin-block="sanitation_bonus"' in page
+    assert "with 5 years of work in this county get 10 points, and 2 more for each further year." in page
+    assert "At most 20 points." in page
     page = client.get("/testcounty/me/items/new/sanitation_bonus?lang=zh_Hans_CN").get_data(as_text=True)
-    assert "本县每年计 2 分。" in page
+    assert "在本县从事一线环卫工作满 5 年的加 10 分，此后每满一年再加 2 分。" in page
 
 
-def test_bad_input_is_refused_with_the_plugins_message(client_as):
+def test_bad_input_is_refused_with_the_plugins_message_and_kept(client_as):
     client = client_as("testcounty")
     client.get("/testcounty/?lang=en")
-    response = client.submit("/testcounty/me/items/new/sanitation_bonus", {"years": "99"})
-    assert response.status_code == 400 and "Give the years, from 0 to 60." in response.get_data(as_text=True)
+    response = client.submit("/testcounty/me/items/new/sanitation_bonus", {"years": "99", "employer": "县环卫处"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Give the years of frontline sanitation work, from 0 to 50." in html and "县环卫处" in html
 
 
 @pytest.mark.with_plugins("sanitation_bonus", county="othercounty")
