@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import random
 import tempfile
+import traceback
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -224,7 +225,10 @@ def _sample_scores(item: ScoreItemType, stored: dict) -> None:
 def _migrations(app: Flask, subject: _Subject) -> str:
     from jifen import migrations_runner
 
-    folders = [f for f in subject.pm.hook.register_migrations() if f]
+    try:
+        folders = [f for f in subject.pm.hook.register_migrations() if f]
+    except Exception as exc:  # noqa: BLE001
+        raise _Failed(f"register_migrations() raises {type(exc).__name__}: {exc}") from None
     if not folders:
         return "no tables of its own"
     folder = Path(folders[0])
@@ -301,10 +305,16 @@ def _templates(app: Flask, subject: _Subject) -> str:
                 try:
                     flask.render_template_string(path.read_text(encoding="utf-8"), **context)
                 except Exception as exc:  # noqa: BLE001 - Jinja's syntax and runtime errors
-                    line = getattr(exc, "lineno", None)
+                    line = getattr(exc, "lineno", None) or _template_line(exc)
                     where = f"{relative}" + (f", line {line}" if line else "")
                     raise _Failed(f"{where} does not render ({locale}): {type(exc).__name__}: {exc}") from None
     return f"{', '.join(p.relative_to(root).as_posix() for p in files)} render in Chinese and English"
+
+
+def _template_line(exc: Exception) -> int | None:
+    """The template line a runtime error was raised on (Jinja puts the template in the traceback)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
+    return frames[-1].lineno if frames else None
 
 
 def _declaration_for(relative: str, declarations: tuple):
