@@ -308,7 +308,8 @@ def _templates(app: Flask, subject: _Subject) -> str:
                     line = getattr(exc, "lineno", None) or _template_line(exc)
                     where = f"{relative}" + (f", line {line}" if line else "")
                     raise _Failed(f"{where} does not render ({locale}): {type(exc).__name__}: {exc}") from None
-    return f"{', '.join(p.relative_to(root).as_posix() for p in files)} render in Chinese and English"
+    names = ", ".join(p.relative_to(root).as_posix() for p in files)
+    return f"{names} {'renders' if len(files) == 1 else 'render'} in Chinese and English"
 
 
 def _template_line(exc: Exception) -> int | None:

@@ -91,7 +91,7 @@ def test_the_example_plugin_passes_every_check(cli):
     found = lines(result.output)
     assert all(ok for ok, _ in found.values()) and set(found) == set(CHECKS)
     assert found["core version"][1].startswith("supports jifen")
-    assert found["templates"] == (True, "item.html render in Chinese and English")
+    assert found["templates"] == (True, "item.html renders in Chinese and English")
     assert found["messages"][1].startswith("4 messages, all in its zh_Hans_CN and en catalogues")
     assert result.output.rstrip().endswith("sanitation_bonus passes every check")
 
