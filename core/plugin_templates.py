@@ -16,9 +16,10 @@ the loader, per county (Jinja caches templates by name).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from jinja2 import BaseLoader, TemplateNotFound
 from markupsafe import Markup
 
@@ -26,6 +27,7 @@ from jifen.plugin_i18n import translations_in
 from jifen.plugin_manager import catalog, plugin_module, plugin_of
 
 PREFIX = "plugins"
+log = logging.getLogger("jifen.plugins")
 
 
 def package_folder(name: str) -> Path | None:
@@ -101,6 +103,12 @@ def plugin_block(key: str, file: str, **context) -> Markup:
     try:
         return render_plugin_template(name, file, declaration, _county_settings(name, declaration), **context)
     except TemplateNotFound:
+        return Markup("")
+    except Exception:
+        if current_app.debug or current_app.testing:
+            raise
+        # A plugin's broken block must not take the core's page down with it (jifen plugin check finds it).
+        log.exception("plugin %s: %s does not render", name, file)
         return Markup("")
 
 

@@ -91,3 +91,13 @@ def test_install_plugin_installs_for_this_test_only(install_plugin, client, cli)
     assert "kit_lottery" not in programs_on(client, "jiashan")  # installed, not yet enabled anywhere
     assert cli("plugins", "enable", "--tenant", "jiashan", "kit_lottery").exit_code == 0
     assert "kit_lottery" in programs_on(client, "jiashan")
+
+
+@pytest.mark.with_plugins("sanitation_bonus", county=["haining"], settings={"sanitation_bonus": {"points": "12"}})
+def test_with_plugins_gives_settings(county):
+    from jifen.enablement import plugin_settings
+
+    with county("haining") as session:
+        assert plugin_settings(session, "sanitation_bonus")["points"] == "12"
+    with county("jiashan") as session:
+        assert plugin_settings(session, "sanitation_bonus") == {}
