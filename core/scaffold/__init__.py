@@ -92,7 +92,8 @@ def plan(name: str, kind: str, directory: Path, *, with_tables: bool = False, na
         "department": department,
         "department_zh": DEPARTMENTS[department][0],
         "department_en": DEPARTMENTS[department][1],
-        "extra_data": ', "migrations/*.py"' if with_tables else "",
+        # The Alembic folder ships as a (namespace) package of its own: its revisions are modules.
+        "extra_packages": f', "jifen_{name}.migrations"' if with_tables else "",
         # Imports of the optional table part, each in its place among the others.
         "path_import": ("from pathlib import Path\n" if kind == "score-item" else "\nfrom pathlib import Path\n")
         if with_tables else "",
