@@ -51,8 +51,9 @@ def test_step_1_the_example_started_as_what_plugin_new_writes(cli, tmp_path, mon
     written = sorted(str(p.relative_to(tmp_path / "jifen-sanitation-bonus"))
                      for p in (tmp_path / "jifen-sanitation-bonus").rglob("*") if p.is_file())
     example = ROOT / "examples" / "jifen-sanitation-bonus"
-    shipped = sorted(str(p.relative_to(example)) for p in example.rglob("*")
-                     if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p))
+    shipped = sorted(str(p.relative_to(example)) for p in example.rglob("*") if p.is_file() and not any(
+        part.startswith(".") or part == "__pycache__" or part.endswith(".egg-info")  # caches, install records
+        for part in p.relative_to(example).parts))
     assert written == shipped  # the same files, grown from the scaffold
     for unchanged in ("README.md", "tests/conftest.py", "tests/tenants/othercounty/tenant.toml", "pyproject.toml",
                       "jifen_sanitation_bonus/i18n.py"):
