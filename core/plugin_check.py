@@ -145,7 +145,8 @@ def _hooks(app: Flask, subject: _Subject) -> str:
 
 def _declarations(app: Flask, subject: _Subject) -> str:
     found = []
-    for hook_name, kind in (("register_service_programs", ServiceProgram), ("register_score_item_types", ScoreItemType)):
+    hooks = (("register_service_programs", ServiceProgram), ("register_score_item_types", ScoreItemType))
+    for hook_name, kind in hooks:
         try:
             returned = [r for r in getattr(subject.pm.hook, hook_name)() if r]
         except Exception as exc:  # noqa: BLE001
@@ -155,7 +156,8 @@ def _declarations(app: Flask, subject: _Subject) -> str:
                 raise _Failed(f"{hook_name}() must return a list, not {type(group).__name__}")
             for declaration in group:
                 if not isinstance(declaration, kind):
-                    raise _Failed(f"{hook_name}() must return {kind.__name__} objects, not {type(declaration).__name__}")
+                    raise _Failed(f"{hook_name}() must return {kind.__name__} objects, "
+                                  f"not {type(declaration).__name__}")
                 found.append(declaration)
     keys = [d.key for d in found]
     twice = sorted({k for k in keys if keys.count(k) > 1})
@@ -217,7 +219,8 @@ def _sample_scores(item: ScoreItemType, stored: dict) -> None:
     try:
         points = item.score(data, settings)
     except Exception as exc:  # noqa: BLE001
-        raise _Failed(f"{item.key}: score() raises on the sample with the defaults: {type(exc).__name__}: {exc}") from None
+        raise _Failed(f"{item.key}: score() raises on the sample with the defaults: "
+                      f"{type(exc).__name__}: {exc}") from None
     if not isinstance(points, Decimal):
         raise _Failed(f"{item.key}: score() must return a Decimal, not {type(points).__name__}")
 
@@ -336,7 +339,8 @@ def _messages(app: Flask, subject: _Subject) -> str:
         for locale, language in CATALOG_LOCALES.items():
             path = catalog_path(catalogs_at, locale)
             if not path.is_file():
-                problems.append(f"no {language} catalogue {path.relative_to(folder) if folder in path.parents else path}")
+                shown = path.relative_to(folder) if folder in path.parents else path
+                problems.append(f"no {language} catalogue {shown}")
                 continue
             catalog = read_catalog(path)
             missing = sorted(m for m in used if catalog.get(m) is None)

@@ -29,7 +29,8 @@ class ItemInput(ma.Schema):
 
     years = ma.fields.Integer(
         required=True,
-        validate=ma.validate.Range(min=0, max=50, error=_l("Give the years of frontline sanitation work, from 0 to 50.")),
+        validate=ma.validate.Range(
+            min=0, max=50, error=_l("Give the years of frontline sanitation work, from 0 to 50.")),
         metadata={"label": {"zh": "一线环卫工作年限", "en": "Years of frontline sanitation work"}},
     )
     employer = ma.fields.String(
