@@ -3,15 +3,18 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EXAMPLE_PLUGINS := examples/jifen-sanitation-bonus
 export JIFEN_INSTANCE_PATH ?= $(CURDIR)/instance
 DEV_PORT ?= 5000
 
 .PHONY: dev test test-sqlite install translations messages bench clean
 
-$(STAMP): pyproject.toml
+# The example plugins are their own packages, installed (editable) so that their tests run in the suite.
+$(STAMP): pyproject.toml $(EXAMPLE_PLUGINS:%=%/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --no-deps $(EXAMPLE_PLUGINS:%=-e %)
 	@touch $(STAMP)
 
 install: $(STAMP) translations

@@ -13,6 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from jifen.config import REPO_ROOT, load_config
 from jifen.db import Database, close_session
 from jifen.plugin_manager import load_installed_plugins
+from jifen.plugin_templates import PluginTemplateLoader
+from jifen.plugin_templates import init_app as init_plugin_templates
 from jifen.web.theme import TenantThemeLoader
 
 log = logging.getLogger("jifen")
@@ -20,7 +22,7 @@ log = logging.getLogger("jifen")
 
 class JifenFlask(Flask):
     def create_global_jinja_loader(self):
-        return ChoiceLoader([super().create_global_jinja_loader(), TenantThemeLoader(self)])
+        return ChoiceLoader([super().create_global_jinja_loader(), TenantThemeLoader(self), PluginTemplateLoader()])
 
     def url_for(self, endpoint, **values):
         url = super().url_for(endpoint, **values)
@@ -59,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from jifen.web import admin_tokens
 
     app.register_blueprint(admin_tokens.bp, url_prefix="/<tenant>/admin")
+    init_plugin_templates(app)
     if app.config["JIFEN_TRUSTED_PROXIES"]:
         # Client address and scheme from the load balancer (rate limits key on the address).
         proxies = app.config["JIFEN_TRUSTED_PROXIES"]

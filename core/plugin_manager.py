@@ -1,15 +1,18 @@
 """The one PluginManager, the installed plugins, and the per-county subset of them.
 
 Installed plugins come from the ``jifen.plugins`` entry-point group, built-in ones included; the
-core never imports plugins/. A county enables a subset (table ``plugin_enablements``); its hooks
-are called through ``subset_hook_caller`` with the others removed, cached per set of removed
-plugins, so switching a plugin is effective on the next request without a restart.
+core never imports plugins/. A plugin that cannot run on this core (core versions it declares, an
+import error, hooks that do not match the specs) is refused with its reason while the others load.
+A county enables a subset (table ``plugin_enablements``); its hooks are called through
+``subset_hook_caller`` with the others removed, cached per set of removed plugins, so switching a
+plugin is effective on the next request without a restart.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import logging
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,14 +22,17 @@ import pluggy
 from jifen import hookspecs
 from jifen.default_plugins import DEFAULT_PLUGINS
 from jifen.plugin_kinds import ScoreItemType, ServiceProgram
+from jifen.plugin_versions import incompatibility, support_of
 
 ENTRY_POINT_GROUP = "jifen.plugins"
+log = logging.getLogger("jifen.plugins")
 
 pm = pluggy.PluginManager("jifen")
 pm.add_hookspecs(hookspecs)
 
 _lock = threading.Lock()
 _switchable: dict[str, str] = {}  # plugin name -> version of the distribution that ships it
+_refused: dict[str, "Refusal"] = {}  # installed but not loaded, with the reason
 _loaded = False
 
 
@@ -36,27 +42,103 @@ class UnknownPlugin(LookupError):
         self.name = name
 
     def __str__(self) -> str:
+        if self.name in _refused:
+            return f"plugin {self.name!r} is installed but refused: {_refused[self.name].reason}"
         known = ", ".join(sorted(_switchable)) or "none"
         return f"no installed plugin is called {self.name!r} (installed: {known})"
 
 
-def load_installed_plugins() -> None:
-    """Register every plugin of the entry-point group once per process."""
+@dataclass(frozen=True)
+class Refusal:
+    """An installed plugin the core would not load, and why (shown by the CLI and the admin pages)."""
+
+    name: str
+    version: str
+    reason: str
+
+
+def load_installed_plugins(*, rescan: bool = False) -> None:
+    """Register every plugin of the entry-point group once per process.
+
+    A plugin that declares core versions this core is not, whose module raises on import, whose hook
+    implementations do not match the specs, or whose declarations fail is *refused*: not registered,
+    logged, listed by :func:`refused_plugins`; every other plugin loads. ``rescan`` looks at the
+    entry points again (a plugin installed since, or one refused before), as a new process would.
+    """
     global _loaded
     with _lock:
-        if _loaded:
+        if _loaded and not rescan:
             return
+        if rescan:
+            importlib.invalidate_caches()
         for module_name in DEFAULT_PLUGINS:  # always on, never switchable
             if pm.get_plugin(module_name) is None:
                 pm.register(importlib.import_module(module_name), name=module_name)
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
                 continue
-            plugin = ep.load()
-            pm.register(plugin, name=ep.name)
-            _switchable[ep.name] = ep.dist.version if ep.dist else "unknown"
+            version = ep.dist.version if ep.dist else "unknown"
+            reason = _load(ep)
+            if reason is None:
+                _refused.pop(ep.name, None)
+                _switchable[ep.name] = version
+            else:
+                _refused[ep.name] = Refusal(ep.name, version, reason)
+                log.warning("plugin %s %s refused: %s", ep.name, version, reason)
         _loaded = True
         _invalidate()
+
+
+def _load(ep: importlib.metadata.EntryPoint) -> str | None:
+    """Register one entry point's plugin; returns why it is refused, or None."""
+    reason = incompatibility(support_of(ep.dist))
+    if reason is not None:
+        return reason
+    try:
+        plugin = ep.load()
+    except Exception as exc:  # noqa: BLE001 - whatever a plugin's import raises, the others still load
+        return f"its module {ep.value} does not import: {type(exc).__name__}: {exc}"
+    try:
+        pm.register(plugin, name=ep.name)
+    except Exception as exc:  # noqa: BLE001 - pluggy's PluginValidationError, or a name clash
+        return f"its hook implementations do not match the specs: {exc}"
+    problem = unknown_hooks(ep.name) or _bad_declarations(ep.name)
+    if problem:
+        pm.unregister(name=ep.name)
+        return problem
+    return None
+
+
+def unknown_hooks(name: str) -> str | None:
+    """Hook implementations of plugin ``name`` that no hookspec knows (a misspelt hook is never called)."""
+    unknown = sorted(
+        impl_name for impl_name, caller in vars(pm.hook).items()
+        if isinstance(caller, pluggy.HookCaller) and not caller.has_spec()
+        for impl in caller.get_hookimpls() if impl.plugin_name == name and not impl.optionalhook
+    )
+    if unknown:
+        return f"it implements hooks that do not exist: {', '.join(unknown)} (see docs/plugin_hooks.md)"
+    return None
+
+
+_DECLARATION_HOOKS = {"register_service_programs": ServiceProgram, "register_score_item_types": ScoreItemType}
+
+
+def _bad_declarations(name: str) -> str | None:
+    for hook_name, kind in _DECLARATION_HOOKS.items():
+        try:
+            found = _declared(hook_name, name)
+        except Exception as exc:  # noqa: BLE001
+            return f"{hook_name}() raises {type(exc).__name__}: {exc}"
+        wrong = [d for d in found if not isinstance(d, kind)]
+        if wrong:
+            return f"{hook_name}() must return {kind.__name__} objects, not {type(wrong[0]).__name__}"
+    return None
+
+
+def refused_plugins() -> dict[str, Refusal]:
+    """Installed plugins the core refused to load, by name."""
+    return dict(_refused)
 
 
 def register_plugin(plugin, name: str, version: str = "test") -> None:
@@ -74,6 +156,18 @@ def unregister_plugin(name: str) -> None:
             pm.unregister(plugin, name=name)
         _switchable.pop(name, None)
         _invalidate()
+
+
+def forget_plugin(name: str) -> None:
+    """Unregister ``name`` and forget a refusal of it (a test that installed a package removes it)."""
+    unregister_plugin(name)
+    with _lock:
+        _refused.pop(name, None)
+
+
+def plugin_module(name: str):
+    """The registered object of plugin ``name`` (for entry-point plugins, its module), or None."""
+    return pm.get_plugin(name)
 
 
 def installed_plugins() -> dict[str, str]:

@@ -8,10 +8,7 @@ from sqlalchemy import create_engine, inspect
 from jifen import migrations_runner
 from jifen.hookspecs import hookimpl
 from jifen.plugin_kinds import ScoreItemType, ServiceProgram
-from jifen.plugin_manager import (
-    CountyHooks, catalog, county_programs, installed_plugins, load_installed_plugins, pm, register_plugin,
-    unregister_plugin,
-)
+from jifen.plugin_manager import CountyHooks, catalog, county_programs, installed_plugins, load_installed_plugins, pm
 
 HERE = Path(__file__).parent
 
@@ -35,11 +32,10 @@ def _installed():
 
 
 @pytest.fixture
-def spy():
+def spy(install_plugin):
     SpyPlugin.calls = 0
-    register_plugin(SpyPlugin(), "spy")
-    yield SpyPlugin
-    unregister_plugin("spy")
+    install_plugin(SpyPlugin(), "spy")  # the test kit's: removed again after the test
+    return SpyPlugin
 
 
 def test_built_in_plugins_are_found_through_the_entry_point_group():

@@ -19,6 +19,7 @@ def _register_groups(group: click.Group) -> None:
 
     for module in (db, tenants, users, plugins, points, ranking, offers, audit, tokens, exchange, demo):
         group.add_command(module.group)
+    group.add_command(plugins.group, "plugin")  # `jifen plugin new|check` reads better for authors
     group.add_command(demo.demo_data_command)
 
 

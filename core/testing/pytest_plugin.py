@@ -1,24 +1,42 @@
-"""Pytest fixtures and markers for Jifen and its plugins.
+"""Pytest fixtures and markers for Jifen and its plugins, registered with pytest through the
+``pytest11`` entry point of the ``jifen`` distribution: installing Jifen is enough to use them.
 
 Fixtures
-    ``app``            a fresh application on a fresh database with the demo counties loaded;
-                       every test using it runs once on SQLite and once on PostgreSQL
-    ``client``         Flask test client of ``app`` with :meth:`JifenClient.submit` for CSRF forms
-    ``county``         ``with county("<slug>") as session:`` binds a county in an app context
-    ``make_user``      creates a user in a county and returns its login details
-    ``login``          logs a client in as a user of a county
-    ``cli``            runs ``jifen`` commands against ``app``
+    ``app``                  a fresh application on a fresh database with the counties of
+                             ``JIFEN_TENANTS_DIR`` loaded; every test using it runs once on SQLite
+                             and once on PostgreSQL
+    ``client``               Flask test client of ``app`` with :meth:`JifenClient.submit` for CSRF forms
+    ``client_as``            ``client_as("<slug>", role="admin")``: a new client logged in as a new
+                             user with that role (or ``client_as(user)`` for an existing one)
+    ``county``               ``with county("<slug>") as session:`` binds a county in an app context
+    ``make_user``            creates a user in a county and returns its login details
+    ``applicant_with_points`` an applicant whose declared items are verified and points confirmed
+    ``login``                logs a client in as a user of a county
+    ``cli``                  runs ``jifen`` commands against ``app``
+    ``install_plugin``       installs a plugin object for one test (unregistered afterwards)
+    ``jifen_config``         override it to change the configuration of ``app``
+
+Markers
+    ``with_plugins(*names, county=None, settings=None, install=None)``  switches plugins on (through
+        the core's enablement, audited) in the named counties, all loaded ones by default, before
+        the test; ``install`` maps names to plugin objects to install for the test first
+    ``postgres_only``, ``sqlite_only``  run an ``app`` test on one database only
 
 Database selection: ``--jifen-databases=sqlite,postgresql`` (or env ``JIFEN_TEST_DATABASES``).
 With ``JIFEN_REQUIRE_POSTGRES=1`` an unreachable PostgreSQL fails the run instead of skipping.
+docs/plugin_author_guide.md documents every fixture and marker.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -46,6 +64,12 @@ def pytest_configure(config):
     use_cheap_hashes_for_tests()
     config.addinivalue_line("markers", "postgres_only: runs only against PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: runs only against SQLite")
+    config.addinivalue_line(
+        "markers",
+        "with_plugins(*names, county=None, settings=None, install=None): switch these plugins on in the "
+        "named counties (default: every loaded county) before the test; install maps names to plugin "
+        "objects to install for the test",
+    )
     _PG_STATE.update(passed=0, skip_reason=None)
 
 
@@ -89,7 +113,50 @@ def jifen_config():
 
 
 @pytest.fixture
-def app(jifen_database, jifen_config, tmp_path):
+def install_plugin():
+    """``install_plugin(plugin, "name")`` installs a plugin object (a module or an instance with
+    ``@hookimpl`` methods) for this test, as if a package had installed it; removed afterwards."""
+    from jifen.plugin_manager import register_plugin, unregister_plugin
+
+    names: list[str] = []
+
+    def _install(plugin, name: str, version: str = "test") -> str:
+        register_plugin(plugin, name, version)
+        names.append(name)
+        return name
+
+    yield _install
+    for name in reversed(names):
+        unregister_plugin(name)
+
+
+def _with_plugins(request, app, loaded: list[str], install) -> None:
+    """Apply the test's ``with_plugins`` markers: install objects, then enable through the core."""
+    from jifen.cli.context import county as bind
+    from jifen.db import get_session
+    from jifen.enablement import set_plugin_enabled
+
+    for marker in reversed(list(request.node.iter_markers("with_plugins"))):  # outermost first
+        objects = dict(marker.kwargs.get("install") or {})
+        for name, plugin in objects.items():
+            install(plugin, name)
+        names = [*marker.args, *(n for n in objects if n not in marker.args)]
+        where = marker.kwargs.get("county")
+        counties = loaded if where is None else [where] if isinstance(where, str) else list(where)
+        settings = marker.kwargs.get("settings") or {}
+        unknown = set(settings) - set(names)
+        if unknown:
+            raise pytest.UsageError(f"with_plugins: settings given for plugins not listed: {sorted(unknown)}")
+        for slug in counties:
+            with app.app_context(), bind(slug):
+                session = get_session()
+                for name in names:
+                    set_plugin_enabled(session, name, True, actor="test", settings=settings.get(name))
+                session.commit()
+
+
+@pytest.fixture
+def app(request, jifen_database, jifen_config, tmp_path, install_plugin):
     from jifen.app import create_app
     from jifen.db import get_session
     from jifen.tenant_folders import apply_spec, read_spec, tenant_folders
@@ -109,9 +176,13 @@ def app(jifen_database, jifen_config, tmp_path):
     app = create_app(config)
     with app.app_context():
         session = get_session()
+        loaded = []
         for folder in tenant_folders(Path(app.config["JIFEN_TENANTS_DIR"])):
-            apply_spec(session, read_spec(folder))
+            spec = read_spec(folder)
+            apply_spec(session, spec)
+            loaded.append(spec.slug)
         session.commit()
+    _with_plugins(request, app, loaded, install_plugin)
     yield app
     app.extensions["jifen.db"].dispose()
 
@@ -153,6 +224,8 @@ def county(app):
 
 @dataclass
 class TestUser:
+    __test__ = False  # not a test class, though its name starts with Test
+
     tenant: str
     id: int
     real_name: str
@@ -193,6 +266,105 @@ def login():
         return response
 
     return _login
+
+
+@pytest.fixture
+def client_as(app, make_user, county, login):
+    """``client_as("<slug>", role="reviewer")``: a new test client logged in as a new user with the role.
+
+    A reviewer gets the county's first department unless ``department`` is given. ``client_as(user)``
+    logs in an existing :class:`TestUser`. The client's ``.user`` is the user it is logged in as.
+    """
+
+    def _client_as(who, role: str = "applicant", department: str | None = None, **user_fields) -> JifenClient:
+        if isinstance(who, TestUser):
+            user = who
+        else:
+            if role == "reviewer" and department is None:
+                from jifen.identity.accounts import departments
+
+                with county(who):
+                    department = next(iter(departments()), None)
+            user = make_user(who, role=role, department=department, **user_fields)
+        app.test_client_class = JifenClient
+        client = app.test_client()
+        login(client, user)
+        client.user = user
+        return client
+
+    return _client_as
+
+
+@dataclass
+class TestApplicant(TestUser):
+    """A :class:`TestUser` whose points application is confirmed."""
+
+    __test__ = False
+    application_id: int = 0
+    total_points: Decimal = Decimal("0")
+    item_ids: tuple[int, ...] = ()
+
+
+_PDF = b"%PDF-1.4\n% jifen test evidence\n"
+
+
+@pytest.fixture
+def applicant_with_points(county, make_user):
+    """``applicant_with_points("<slug>", {"education": {...}, ...})``: an applicant with confirmed points.
+
+    Goes the way a real applicant does: a profile that passes the county's veto conditions (a
+    residence permit, five years of work in the county), the items declared through the core with a
+    small PDF as evidence where the item needs one, the application submitted, every item verified by
+    its department, the points confirmed under the county's current rules. ``items`` maps score item
+    types enabled in the county to their input, or is a list of ``(type, input)`` pairs for several
+    items of one type; by default one sample item of the first enabled type that has a ``sample``.
+    ``town`` sets the profile's town (the sub-quota of town-split programs).
+    """
+    from jifen import applications, evidence, review
+    from jifen.enablement import enabled_plugin_names
+    from jifen.models import ApplicantProfile, User
+    from jifen.plugin_manager import CountyHooks
+    from jifen.rules import county_item_types
+    from jifen.tenancy import require_tenant
+
+    counter = iter(range(1, 10_000))
+
+    def _make(tenant: str, items=None, *, town: str | None = None, real_name: str = "测试申请人",
+              password: str = DEFAULT_PASSWORD) -> TestApplicant:
+        person = make_user(tenant, real_name=real_name, password=password)
+        with county(tenant) as session:
+            types = county_item_types(session)
+            if items is None:
+                sampled = next((t for key, t in sorted(types.items()) if t.sample), None)
+                if sampled is None:
+                    raise AssertionError(f"{tenant}: no enabled score item has a sample; give the items")
+                items = {sampled.key: sampled.sample(random.Random(next(counter)))}
+            pairs = list(items.items()) if isinstance(items, dict) else list(items)
+            missing = sorted({key for key, _ in pairs} - set(types))
+            if missing:
+                raise AssertionError(f"{tenant}: score items not enabled in this county: {missing}")
+            user = session.get(User, (require_tenant().id, person.id))
+            today = date.today()
+            session.add(ApplicantProfile(user_id=user.id, has_residence_permit=True, town=town,
+                                         works_in_county_since=today.replace(year=today.year - 5)))
+            application = applications.application_of(session, user, create=True)
+            declared = []
+            for key, data in pairs:
+                item = applications.declare(session, application, types[key], data, actor=user.actor)
+                if types[key].evidence:
+                    evidence.store(session, item, "evidence.pdf", io.BytesIO(_PDF))
+                declared.append(item)
+            hooks = CountyHooks(enabled_plugin_names(session))
+            applications.submit(session, hooks, application, user)
+            for item in declared:
+                review.decide(session, hooks, item, "verified", None, reviewer_actor="test:reviewer")
+            session.commit()
+            session.refresh(application)
+            return TestApplicant(**vars(person), application_id=application.id,
+                                 total_points=application.total_points,
+                                 item_ids=tuple(i.id for i in declared))
+
+    return _make
 
 
 @pytest.fixture

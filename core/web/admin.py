@@ -12,7 +12,7 @@ from jifen.db import get_session
 from jifen.enablement import InvalidPluginSettings, plugin_settings, set_plugin_enabled
 from jifen.identity import accounts, national_id
 from jifen.models import AuditEvent, RuleVersion, User
-from jifen.plugin_manager import UnknownPlugin, catalog, plugin_of
+from jifen.plugin_manager import UnknownPlugin, catalog, plugin_of, refused_plugins
 from jifen.web import county, item_forms
 from jifen.web.forms import EmptyForm, RoleForm, add_error
 from jifen.web.i18n import current_locale
@@ -33,7 +33,8 @@ def index():
 @bp.get("/plugins")
 @roles_required("admin")
 def plugins():
-    return render("admin/plugins.html", catalog=catalog(), enabled=county.enabled_plugins(), form=EmptyForm())
+    return render("admin/plugins.html", catalog=catalog(), enabled=county.enabled_plugins(), form=EmptyForm(),
+                  refused=refused_plugins())
 
 
 @bp.post("/plugins/<name>")

@@ -57,7 +57,7 @@ def test_export_fill_in_upload_check_then_apply_round_trip_as_xlsx(client, count
     checked = upload(client, xlsx_file(rows), "queue.xlsx")
     html = checked.get_data(as_text=True)
     assert checked.status_code == 200 and 'data-result="preview"' in html and 'data-counts="2/0/2"' in html
-    assert "would be recorded" in html
+    assert "将记录" in html  # "would be recorded": the page is in Chinese by default
     assert statuses(county, ids) == ["pending"] * 4  # the check wrote nothing
     applied = client.submit(APPLY, apply_fields(html), form_page=IMPORT)
     html = applied.get_data(as_text=True)

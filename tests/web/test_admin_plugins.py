@@ -36,15 +36,14 @@ def test_disabling_a_program_in_one_county_leaves_the_other_alone(client, make_u
     assert "school_enrollment" in programs_on(visitor, "jiashan")
 
 
-def test_plugins_page_lists_installed_plugins_with_their_state(client, make_user, login):
-    login(client, make_user("haining", role="admin"))
-    html = client.get("/haining/admin/plugins").get_data(as_text=True)
+def test_plugins_page_lists_installed_plugins_with_their_state(client_as):
+    html = client_as("haining", role="admin").get("/haining/admin/plugins").get_data(as_text=True)
     for name in ("education", "school_enrollment", "hukou_transfer", "public_rental_housing"):
         assert f'data-plugin="{name}"' in html
 
 
-def test_switching_an_unknown_plugin_is_404_and_a_bad_action_400(client, make_user, login):
-    login(client, make_user("jiashan", role="admin"))
+def test_switching_an_unknown_plugin_is_404_and_a_bad_action_400(client_as):
+    client = client_as("jiashan", role="admin")
     token_page = "/jiashan/admin/plugins"
     assert client.submit("/jiashan/admin/plugins/no_such_plugin", {"action": "enable"}, form_page=token_page).status_code == 404
     assert client.submit("/jiashan/admin/plugins/education", {"action": "explode"}, form_page=token_page).status_code == 400

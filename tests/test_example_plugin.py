@@ -1,0 +1,75 @@
+"""The example external plugin, examples/jifen-sanitation-bonus: installed into the test environment
+from its own folder (make install), enabled for one demo county, declared, verified and ranked; its
+own tests pass."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from importlib.metadata import distribution, entry_points
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from jifen import programs
+from jifen.models import ProgramApplication, RankingResult
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "jifen-sanitation-bonus"
+DEGREE = {"level": "bachelor", "institution": "嘉兴学院", "graduated_on": "2012-07-01"}  # 80 in Jiashan
+HOUSING = {"household_income": "30000", "floor_area_per_person": "8", "household_size": "3"}
+
+
+def test_it_is_installed_from_its_own_folder():
+    found = [ep for ep in entry_points(group="jifen.plugins") if ep.name == "sanitation_bonus"]
+    assert found, "examples/jifen-sanitation-bonus is not installed: run make install"
+    assert found[0].dist.metadata["Name"] == "jifen-sanitation-bonus"
+    import jifen_sanitation_bonus
+
+    assert Path(jifen_sanitation_bonus.__file__).resolve().is_relative_to(EXAMPLE.resolve())  # editable
+    assert distribution("jifen-sanitation-bonus").requires == ["jifen<0.2,>=0.1"]  # the core versions it supports
+
+
+def test_no_demo_county_has_it_until_one_enables_it(client):
+    for slug in ("jiashan", "haining"):
+        assert "环卫工人加分" not in client.get(f"/{slug}/").get_data(as_text=True)
+
+
+@pytest.mark.with_plugins("sanitation_bonus", county="jiashan")
+def test_enabled_in_jiashan_a_sanitation_worker_is_ranked_ahead_of_an_equal_applicant(
+        client, client_as, county, applicant_with_points, cli):
+    assert "环卫工人加分" in client.get("/jiashan/").get_data(as_text=True)
+    assert "环卫工人加分" not in client.get("/haining/").get_data(as_text=True)
+
+    today = date.today()
+    with county("jiashan") as session:
+        found = programs.create_round(session, programs.programs(session)["public_rental_housing"], {
+            "name": "2026 公租房", "opens_on": (today - timedelta(days=1)).isoformat(),
+            "closes_on": (today + timedelta(days=30)).isoformat(), "quota": 1}, actor="test")
+        session.commit()
+        round_id = found.id
+    graduate = applicant_with_points("jiashan", {"education": DEGREE})
+    worker = applicant_with_points("jiashan", {"education": DEGREE,
+                                               "sanitation_bonus": {"years": 7, "employer": "嘉善县环境卫生管理处"}})
+    assert worker.total_points == graduate.total_points + 14  # 10 at five years, 2 for each of two more
+    for person in (graduate, worker):
+        response = client_as(person).submit("/jiashan/programs/public_rental_housing/apply", HOUSING,
+                                            form_page="/jiashan/programs/public_rental_housing")
+        assert response.status_code == 302
+
+    result = cli("ranking", "run", "--tenant", "jiashan", str(round_id), "--seed", "5")
+    assert result.exit_code == 0, result.output
+    with county("jiashan") as session:
+        application_of = dict(session.execute(select(ProgramApplication.user_id, ProgramApplication.id)).all())
+        ranked = dict(session.execute(select(RankingResult.program_application_id,
+                                             RankingResult.position)).all())
+        outcome = dict(session.execute(select(RankingResult.program_application_id, RankingResult.outcome)).all())
+    assert ranked[application_of[worker.id]] == 1 and outcome[application_of[worker.id]] == "allocated"
+    assert ranked[application_of[graduate.id]] == 2 and outcome[application_of[graduate.id]] == "waitlisted"
+
+
+@pytest.mark.slow
+def test_its_own_tests_pass(app, run_plugin_tests):
+    done = run_plugin_tests(EXAMPLE, None, app.config["JIFEN_DB_KIND"])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(r"\b\d+ passed\b", done.stdout) and " failed" not in done.stdout
