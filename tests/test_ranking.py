@@ -419,13 +419,19 @@ def test_simulate_a_changed_points_table(county, make_user):
         assert _table_counts(session) == before
 
 
+def _version_and_a_later_one(session):
+    """The current rule version, and a later one with the same rules; returns the earlier number."""
+    old = _version(session)
+    latest = session.get(RuleVersion, (require_tenant().id, old))
+    session.add(RuleVersion(version=old + 1, rules=latest.rules, actor="test", note="a later table"))
+    session.flush()
+    return old
+
+
 def test_points_come_from_the_rounds_rule_version(county, make_user):
     users = [make_user("jiashan") for _ in range(3)]
     with county("jiashan") as session:
-        old = _version(session)
-        latest = session.get(RuleVersion, (require_tenant().id, old))
-        session.add(RuleVersion(version=old + 1, rules=latest.rules, actor="test", note="a later table"))
-        session.flush()
+        old = _version_and_a_later_one(session)
         found = _round(session, quota=3, sub_quotas={}, second_round=False, rule_version=old)
         # 1: rows under the round's version (70) and a later one (95, its current total): ranks with 70
         first = _confirmed_points(session, users[0].id, old, {"education": 70})
@@ -643,10 +649,7 @@ def test_points_needing_the_scoring_function_take_the_python_snapshot(county, ma
     monkeypatch.setattr(ranking, "snapshot_in_python", lambda *a, **k: calls.append(1) or original(*a, **k))
     users = [make_user("jiashan") for _ in range(3)]
     with county("jiashan") as session:
-        old = _version(session)
-        latest = session.get(RuleVersion, (require_tenant().id, old))
-        session.add(RuleVersion(version=old + 1, rules=latest.rules, actor="test", note="a later table"))
-        session.flush()
+        old = _version_and_a_later_one(session)
         found = _round(session, quota=2, sub_quotas={}, second_round=False, rule_version=old)
         _confirmed_points(session, users[0].id, old, {"education": 65})
         _confirmed_points(session, users[1].id, old, {"education": 70})
