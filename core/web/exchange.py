@@ -150,7 +150,7 @@ def export_queue(fmt: str):
     return response
 
 
-@bp.get("/programs/<key>/rounds/<int:round_id>/list.xlsx")
+@bp.get("/programs/<key>/rounds/<int(max=9223372036854775807):round_id>/list.xlsx")  # ids are BIGINT
 @public
 def published_xlsx(key: str, round_id: int):
     session = get_session()
