@@ -62,6 +62,14 @@ def test_next_is_the_same_request_whatever_the_query_holds(client, published_rou
         "/api/v1/counties?limit=1&_anchor=x&after=haining"
 
 
+def test_a_cursor_past_the_ids_range_is_not_a_cursor(client, published_round):
+    found = published_round("jiashan")
+    url = f"/jiashan/api/v1/programs/hukou_transfer/rounds/{found['round']}/list"
+    error = assert_error(client.get(f"{url}?after={2**63}"), 422, "validation_failed")
+    assert "after" in error["details"]
+    assert client.get(f"{url}?after={2**63 - 1}").get_json()["items"] == []
+
+
 def test_list_of_a_round_with_nothing_published_is_404(client, county):
     from jifen import programs
 
