@@ -70,6 +70,10 @@ def test_a_cursor_past_the_ids_range_is_not_a_cursor(client, published_round):
     assert client.get(f"{url}?after={2**63 - 1}").get_json()["items"] == []
 
 
+def test_a_body_nested_too_deep_is_a_bad_request(client):
+    assert_error(client.post("/jiashan/api/v1/calculator", data="[" * 100_000, content_type="application/json"),
+                 400, "bad_request")
+
 def test_list_of_a_round_with_nothing_published_is_404(client, county):
     from jifen import programs
 
