@@ -257,6 +257,20 @@ def test_a_file_that_cannot_be_used_is_refused_with_a_clear_message(county, queu
         assert counts(session) == before
 
 
+def test_a_workbook_whose_sheet_is_cut_short_is_refused_with_a_clear_message(county, queues):
+    # In read-only mode openpyxl parses a sheet's XML only while its rows are read.
+    import io
+    import zipfile
+
+    whole, cut = io.BytesIO(xlsx_file([["item", "decision"], [f"#{queues.item(0)}", "通过"]])), io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info, content[:len(content) // 2] if info.filename.endswith("sheet1.xml") else content)
+    with county("jiashan") as session:
+        report = run(session, cut.getvalue())
+        assert "not a readable Excel workbook" in str(report.file_error) and not report.written
+
 def test_too_many_rows_and_too_large_files_are_refused(county, queues):
     data = csv_file([["item", "decision"]] + [[f"#{queues.item(n)}", "通过"] for n in range(3)])
     with county("jiashan") as session:
