@@ -24,7 +24,7 @@ from jinja2 import BaseLoader, TemplateNotFound
 from markupsafe import Markup
 
 from jifen.plugin_i18n import translations_in
-from jifen.plugin_manager import catalog, plugin_module, plugin_of
+from jifen.plugin_manager import catalog, plugin_module
 
 PREFIX = "plugins"
 log = logging.getLogger("jifen.plugins")
@@ -94,9 +94,26 @@ def render_plugin_template(name: str, file: str, declaration, settings: dict, **
     return Markup(render_template(template_names(f"{PREFIX}/{name}/{file}"), **{**values, **context}))
 
 
+def _enabled_plugin_of(key: str) -> str | None:
+    """The plugin declaring ``key`` among those the bound county enabled (None outside a county)."""
+    from jifen.db import get_session
+    from jifen.enablement import enabled_plugin_names
+    from jifen.tenancy import current_tenant
+
+    if current_tenant() is None:
+        return None
+    enabled = enabled_plugin_names(get_session())
+    return next((info.name for info in catalog().values() if info.name in enabled
+                 and any(d.key == key for d in (*info.programs, *info.score_items))), None)
+
+
 def plugin_block(key: str, file: str, **context) -> Markup:
-    """The template function core pages call: the block of the plugin declaring ``key``, or nothing."""
-    name = plugin_of(key)
+    """The template function core pages call: the block of the county's plugin declaring ``key``, or nothing.
+
+    Only a plugin the bound county enabled is looked at: another installed plugin declaring the same
+    key (``jifen plugin check`` fails it, but it loads) never shows on, or breaks, this county's page.
+    """
+    name = _enabled_plugin_of(key)
     if name is None or templates_folder(name) is None or not (templates_folder(name) / file).is_file():
         return Markup("")
     declaration = _declaration(name, key)

@@ -61,6 +61,8 @@ def test_the_supported_range_is_this_minor_series_before_1_0():
     ("bonus", "score-item", {"category": "luck"}, "category must be one of"),
     ("bonus", "score-item", {"department": "weather"}, "department must be one of"),
     ("bonus", "score-item", {"name_zh": 'a"b'}, "--name-zh"),
+    ("talent_flat\n", "program", {}, "lower-case letters"),  # a trailing newline would name the folders
+    ("bonus", "score-item", {"name_en": "Bonus\nitem"}, "--name-en"),  # it would break the code's strings
 ])
 def test_bad_requests_are_refused_with_what_to_change(tmp_path, name, kind, options, message):
     with pytest.raises(ScaffoldError, match=message):
@@ -74,6 +76,10 @@ def test_an_existing_folder_is_never_overwritten(tmp_path):
     with pytest.raises(ScaffoldError, match="exists and is not empty"):
         generate("talent_flat", "program", tmp_path)
     assert (tmp_path / "jifen-talent-flat" / "notes.txt").read_text() == "mine"
+    (tmp_path / "jifen-bonus-item").write_text("a file of mine")
+    with pytest.raises(ScaffoldError, match="exists and is not empty"):
+        generate("bonus_item", "score-item", tmp_path)
+    assert (tmp_path / "jifen-bonus-item").read_text() == "a file of mine"
 
 
 @pytest.mark.sqlite_only

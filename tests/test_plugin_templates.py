@@ -61,3 +61,28 @@ def test_a_broken_block_is_left_out_and_logged_in_production_and_raises_in_tests
         response = client.get("/jiashan/programs/shaky")
     assert response.status_code == 200 and "不稳" in response.get_data(as_text=True)
     assert any("plugin shaky: program.html does not render" in r.getMessage() for r in caplog.records)
+
+
+CLASHING_PROGRAM = '''
+from jifen.hookspecs import hookimpl
+from jifen.plugin_kinds import ServiceProgram
+
+PROGRAM = ServiceProgram(key="hukou_transfer", names={"zh": "同名", "en": "Same key"}, quota_mode="threshold")
+
+
+@hookimpl
+def register_service_programs():
+    return [PROGRAM]
+'''
+
+
+@pytest.mark.sqlite_only
+def test_a_block_of_a_plugin_the_county_did_not_enable_is_never_rendered(client, site_dir):
+    # Installed, enabled nowhere, and declaring the key of a program Jiashan has (jifen plugin check
+    # fails it, but it loads): its block, broken here, must neither show nor break Jiashan's page.
+    site_dir.distribution("jifen-aaa-clash", entry_points={"aaa_clash": "jifen_aaa_clash"}, modules={
+        "jifen_aaa_clash/__init__.py": CLASHING_PROGRAM,
+        "jifen_aaa_clash/templates/program.html": "<p data-clash>{{ settings.nothing.deeper }}</p>"})
+    site_dir.activate()
+    response = client.get("/jiashan/programs/hukou_transfer")
+    assert response.status_code == 200 and "data-clash" not in response.get_data(as_text=True)

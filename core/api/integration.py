@@ -19,7 +19,7 @@ from jifen.api import auth, schemas
 from jifen.api.errors import ApiError
 from jifen.api.operations import operation
 from jifen.api.pagination import PageArgs, envelope, page_of
-from jifen.api.public import ListArgs, published_page
+from jifen.api.public import ID_MAX, ListArgs, published_page
 from jifen.api.tokens import actor_of
 from jifen.applications import ApplicationError
 from jifen.db import get_session
@@ -94,7 +94,10 @@ def verification_queue(args):
     if args["after"] is not None:
         try:
             due, _sep, last_id = args["after"].partition("_")
-            query = query.where(tuple_(DeclaredItem.due_on, DeclaredItem.id) > (date.fromisoformat(due), int(last_id)))
+            after = (date.fromisoformat(due), int(last_id))
+            if not 0 <= after[1] <= ID_MAX:  # ids are BIGINT: the database refuses a larger number
+                raise ValueError(last_id)
+            query = query.where(tuple_(DeclaredItem.due_on, DeclaredItem.id) > after)
         except ValueError:
             raise ApiError(422, details={"after": ["Not a cursor of this list."]}) from None
     rows = session.scalars(query.order_by(DeclaredItem.due_on, DeclaredItem.id).limit(args["limit"] + 1)).all()

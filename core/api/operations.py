@@ -39,7 +39,10 @@ def _json_body() -> dict:
         raise ApiError(415)
     if not request.get_data(cache=True):
         return {}
-    raw = request.get_json(silent=True)
+    try:
+        raw = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes: as unreadable as bad JSON
+        raw = None
     if raw is None:
         raise ApiError(400, "The body is not valid JSON.")
     if not isinstance(raw, dict):

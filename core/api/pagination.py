@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
+from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import request, url_for
@@ -33,8 +34,10 @@ class Page:
     def as_dict(self) -> dict:
         nxt = None
         if self.next_after is not None:
-            args = {k: v for k, v in request.args.items() if k != "after"}
-            nxt = url_for(request.endpoint, **(request.view_args or {}), **args, after=self.next_after)
+            # The query string is carried over as text: its names must never become url_for's keywords
+            # (the view's arguments, the county, _external, _anchor...).
+            query = [(k, v) for k, v in request.args.items(multi=True) if k != "after"] + [("after", self.next_after)]
+            nxt = url_for(request.endpoint, **(request.view_args or {})) + "?" + urlencode(query)
         return {"items": list(self.items), "next_after": self.next_after, "next": nxt}
 
 

@@ -140,6 +140,8 @@ def published_page(found: ProgramRound, args: dict) -> dict:
     else:
         try:
             after = int(args["after"]) if args["after"] is not None else 0
+            if after > ID_MAX:  # no position is larger, and the database refuses such a number
+                raise ValueError(after)
         except ValueError:
             raise ApiError(422, details={"after": ["Not a cursor of this list."]}) from None
         entries = publication.page(session, pub, after=max(after, 0), size=args["limit"] + 1)

@@ -148,6 +148,10 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
                 rows.append((line, cells))
                 if len(rows) > max_rows:
                     raise _too_many(max_rows)
+    except SheetError:
+        raise
+    except Exception:  # noqa: BLE001 - read-only mode parses the sheet here: a broken one fails only now
+        raise SheetError(_l("The file is not a readable Excel workbook (.xlsx).")) from None
     finally:
         workbook.close()
     return Table("xlsx", None, header or [], rows)

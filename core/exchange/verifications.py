@@ -48,6 +48,7 @@ MAX_ROWS = 500
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REASON = 2000
 LOOKUP_BATCH = 500
+ID_MAX = 2**63 - 1  # ids are BIGINT: a larger number names no item, and the database would refuse it
 
 # Column key -> names a header may use (compared without case, spaces or underscores).
 # The first English and the first Chinese name are the ones the export writes.
@@ -180,7 +181,7 @@ _NUMBER_PROBLEMS = {  # (digits lost, not a number), per column: whole sentences
 def _number(text: str, column: str) -> tuple[int | None, object]:
     """Parse ``#1234`` or ``1234``; return (number, problem)."""
     value = text.lstrip("#＃").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 19:
+    if value.isascii() and value.isdigit() and len(value) <= 19 and int(value) <= ID_MAX:
         return int(value), None
     lost_digits, not_a_number = _NUMBER_PROBLEMS[column]
     return None, (lost_digits if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", value) else not_a_number)(text)

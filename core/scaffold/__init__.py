@@ -55,7 +55,7 @@ def supported_range(version: str = __version__) -> str:
 
 def plan(name: str, kind: str, directory: Path, *, with_tables: bool = False, name_zh: str | None = None,
          name_en: str | None = None, category: str = "social_service", department: str = "civil_affairs") -> Plan:
-    if not KEY_PATTERN.match(name):
+    if not KEY_PATTERN.fullmatch(name):  # fullmatch: "$" alone lets a trailing newline through
         raise ScaffoldError(f"plugin name {name!r} must be 2-60 lower-case letters, digits and underscores, "
                             "starting with a letter (it is the entry point, the key and the table prefix)")
     if kind not in KINDS:
@@ -66,11 +66,11 @@ def plan(name: str, kind: str, directory: Path, *, with_tables: bool = False, na
         raise ScaffoldError(f"department must be one of {', '.join(DEPARTMENTS)}, not {department!r} "
                             "(another one can be named in the code afterwards)")
     for text, option in ((name_zh, "--name-zh"), (name_en, "--name-en")):
-        if text is not None and (not text.strip() or '"' in text or "\\" in text):
-            raise ScaffoldError(f"{option} must be a non-empty name without quotes or backslashes")
+        if text is not None and (not text.strip() or '"' in text or "\\" in text or not text.isprintable()):
+            raise ScaffoldError(f"{option} must be a non-empty name on one line, without quotes or backslashes")
     dist = "jifen-" + name.replace("_", "-")
     folder = Path(directory) / dist
-    if folder.exists() and any(folder.iterdir()):
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ScaffoldError(f"{folder} exists and is not empty: choose another --dir or remove it")
     title_en = (name_en or name.replace("_", " ").capitalize()).strip()
     title_zh = (name_zh or title_en).strip()

@@ -69,7 +69,7 @@ def index():
     return _page(form)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<int(max=9223372036854775807):token_id>/revoke")  # ids are BIGINT
 @roles_required("admin")
 def revoke(token_id: int):
     session = get_session()

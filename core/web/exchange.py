@@ -29,7 +29,7 @@ from jifen.identity import accounts
 from jifen.models import ProgramRound, RankingRun
 from jifen.web import county
 from jifen.web.i18n import current_locale
-from jifen.web.security import public, roles_required
+from jifen.web.security import limiter, public, roles_required
 from jifen.web.theme import render
 
 bp = Blueprint("exchange", __name__)
@@ -84,6 +84,7 @@ def _apply_form(report: verifications.ImportReport, token: str) -> ApplyForm:
 
 @bp.route("/review/import", methods=["GET", "POST"])
 @reviewers
+@limiter.limit(lambda: "30 per minute", methods=["POST"])  # an upload, limited as evidence uploads are
 def import_verifications():
     form = _import_form()
     if request.method == "GET" and current_user.has_role("admin"):
@@ -149,7 +150,7 @@ def export_queue(fmt: str):
     return response
 
 
-@bp.get("/programs/<key>/rounds/<int:round_id>/list.xlsx")
+@bp.get("/programs/<key>/rounds/<int(max=9223372036854775807):round_id>/list.xlsx")  # ids are BIGINT
 @public
 def published_xlsx(key: str, round_id: int):
     session = get_session()

@@ -47,6 +47,33 @@ def test_published_list_is_masked_like_the_page_and_pages_by_keyset(client, publ
     assert [e["position"] for e in one["items"]] == [3]
 
 
+def test_next_is_the_same_request_whatever_the_query_holds(client, published_round):
+    # Unknown query arguments are ignored; they must not turn into url_for's keywords (the view's own
+    # arguments, the county, _external, _anchor...), which answered 500 or a next page in another county.
+    found = published_round("jiashan")
+    url = f"/jiashan/api/v1/programs/hukou_transfer/rounds/{found['round']}/list"
+    for query, kept in (("key=x", "key=x"), ("round_id=5", "round_id=5"), ("_method=PUT", "_method=PUT"),
+                        ("tenant=haining", "tenant=haining"), ("_anchor=top", "_anchor=top"),
+                        ("_external=1&_scheme=ftp", "_external=1&_scheme=ftp"), ("lang=en", "lang=en")):
+        response = client.get(f"{url}?limit=2&{query}")
+        assert response.status_code == 200, (query, response.status_code)
+        assert response.get_json()["next"] == f"{url}?limit=2&{kept}&after=2", query
+    assert client.get("/api/v1/counties?limit=1&_anchor=x").get_json()["next"] == \
+        "/api/v1/counties?limit=1&_anchor=x&after=haining"
+
+
+def test_a_cursor_past_the_ids_range_is_not_a_cursor(client, published_round):
+    found = published_round("jiashan")
+    url = f"/jiashan/api/v1/programs/hukou_transfer/rounds/{found['round']}/list"
+    error = assert_error(client.get(f"{url}?after={2**63}"), 422, "validation_failed")
+    assert "after" in error["details"]
+    assert client.get(f"{url}?after={2**63 - 1}").get_json()["items"] == []
+
+
+def test_a_body_nested_too_deep_is_a_bad_request(client):
+    assert_error(client.post("/jiashan/api/v1/calculator", data="[" * 100_000, content_type="application/json"),
+                 400, "bad_request")
+
 def test_list_of_a_round_with_nothing_published_is_404(client, county):
     from jifen import programs
 

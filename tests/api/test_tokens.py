@@ -100,6 +100,16 @@ def test_a_department_token_sees_and_decides_only_its_departments_items(client, 
         assert session.scalar(select(DeclaredItem.status).where(DeclaredItem.id == item["item"])) == "pending"
 
 
+def test_a_queue_cursor_past_the_ids_range_is_not_a_cursor(client, make_token, submitted_item):
+    submitted_item("jiashan")
+    _id, token = make_token("jiashan")
+    for cursor in (f"2027-01-01_{2**63}", f"2027-01-01_-{2**63}"):
+        error = assert_error(client.get(f"/jiashan/api/v1/verifications?after={cursor}", headers=bearer(token)),
+                             422, "validation_failed")
+        assert "after" in error["details"]
+    assert client.get(f"/jiashan/api/v1/verifications?after=2000-01-01_{2**63 - 1}",
+                      headers=bearer(token)).status_code == 200
+
 def test_pushing_a_verification_result_works_exactly_as_a_reviewers_decision(client, county, make_token, submitted_item):
     from jifen.models import Application, ItemReview, LedgerEntry, Message, StatusEvent
 
@@ -157,6 +167,8 @@ def test_administrator_makes_sees_and_revokes_tokens_on_the_county_page(client, 
     assert _audit(county, "jiashan", "api_token.revoked")[-1].target_id == str(token_id)
     # a revocation without the form's CSRF token is refused
     assert client.post(f"/jiashan/admin/tokens/{token_id}/revoke").status_code == 400
+    # ids are BIGINT: a larger number in the URL is not found, not an error of the database
+    assert client.submit(f"/jiashan/admin/tokens/{2**63}/revoke", {}, form_page="/jiashan/admin/tokens").status_code == 404
 
 
 def test_tokens_from_the_command_line(client, cli):

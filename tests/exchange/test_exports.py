@@ -47,6 +47,8 @@ def test_the_published_list_as_xlsx_has_the_csvs_masked_rows_and_the_digest(clie
 def test_no_published_list_no_xlsx(client, county, published_round):
     assert client.get("/jiashan/programs/hukou_transfer/rounds/1/list.xlsx").status_code == 404
     assert client.get(f"/haining/programs/hukou_transfer/rounds/{published_round['round']}/list.xlsx").status_code == 404
+    # ids are BIGINT: a larger number in the URL is simply not found (not an error of the database)
+    assert client.get(f"/jiashan/programs/hukou_transfer/rounds/{2**63}/list.xlsx").status_code == 404
 
 
 def test_formula_cells_of_a_published_list_are_text_in_the_xlsx_and_the_csv(client, published_round):

@@ -200,6 +200,18 @@ def test_the_application_number_when_given_must_be_the_items(county, queues):
                                      f"#{queues.education[1]['application']}"]
 
 
+def test_numbers_beyond_the_ids_range_are_bad_rows_not_a_crash(county, queues):
+    # Ids are 63-bit: a 19-digit number past 2**63 - 1 can name no item, and the database refuses it.
+    too_large = str(2**63)
+    data = csv_file([["application", "item", "decision"], ["", f"#{too_large}", "通过"],
+                     [f"#{too_large}", f"#{queues.item(0)}", "通过"], ["", f"#{2**63 - 1}", "通过"]])
+    with county("jiashan") as session:
+        report = run(session, data, skip_bad_rows=True)
+        assert report.problems() == [f"line 2: \"#{too_large}\" is not an item number (like #1234)",
+                                     f"line 3: \"#{too_large}\" is not an application number (like #1234)",
+                                     f"line 4: item #{2**63 - 1} not found"]
+        assert not report.written and status(session, queues.item(0)) == "pending"
+
 def test_a_gb18030_csv_with_chinese_headers_is_read(county, queues):
     data = csv_file([["申请编号", "事项编号", "事项类型", "审核结果", "理由"],
                      [f"#{queues.education[0]['application']}", f"#{queues.item(0)}", "学历", "通过", ""],
@@ -244,6 +256,20 @@ def test_a_file_that_cannot_be_used_is_refused_with_a_clear_message(county, queu
         assert report.problems() == [str(report.file_error)] and not report.written
         assert counts(session) == before
 
+
+def test_a_workbook_whose_sheet_is_cut_short_is_refused_with_a_clear_message(county, queues):
+    # In read-only mode openpyxl parses a sheet's XML only while its rows are read.
+    import io
+    import zipfile
+
+    whole, cut = io.BytesIO(xlsx_file([["item", "decision"], [f"#{queues.item(0)}", "通过"]])), io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info, content[:len(content) // 2] if info.filename.endswith("sheet1.xml") else content)
+    with county("jiashan") as session:
+        report = run(session, cut.getvalue())
+        assert "not a readable Excel workbook" in str(report.file_error) and not report.written
 
 def test_too_many_rows_and_too_large_files_are_refused(county, queues):
     data = csv_file([["item", "decision"]] + [[f"#{queues.item(n)}", "通过"] for n in range(3)])

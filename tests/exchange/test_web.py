@@ -177,3 +177,17 @@ def test_only_the_uploader_can_apply_a_kept_file(app, client, county, make_user,
     assert statuses(county, [queues.item(0)]) == ["pending"]
     assert client.submit(APPLY, fields, form_page=IMPORT).status_code == 200
     assert statuses(county, [queues.item(0)]) == ["verified"]
+
+
+def test_cells_of_the_uploaded_file_are_escaped_in_the_report(client, make_user, login, queues):
+    # The row problems are lazy messages carrying the file's cells; rendered as they are, Jinja would
+    # take them for markup (they have __html__) and a hostile file would inject HTML into the page.
+    reviewer(make_user, login, client)
+    client.get("/jiashan/?lang=en")
+    data = csv_file([["item", "decision"], [f"#{queues.item(0)}", '<img src=x data-injected="1">'],
+                     ['<b data-injected="2">7</b>', "通过"]])
+    html = upload(client, data, "a.csv").get_data(as_text=True)
+    assert "is not a decision" in html and "is not an item number" in html
+    assert "<img src=x" not in html and "<b data-injected" not in html
+    assert "&lt;img src=x" in html and "&lt;b data-injected" in html
+
