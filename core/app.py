@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from jinja2 import ChoiceLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from jifen.config import REPO_ROOT, load_config
 from jifen.db import Database, close_session
@@ -20,7 +21,23 @@ from jifen.web.theme import TenantThemeLoader
 log = logging.getLogger("jifen")
 
 
+ID_MAX = 2**63 - 1  # ids are BIGINT (jifen.ids)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number past what a BIGINT holds is no object, so it does not
+    match (404) instead of reaching the database as an error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
 class JifenFlask(Flask):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = IdConverter
+
     def create_global_jinja_loader(self):
         return ChoiceLoader([super().create_global_jinja_loader(), TenantThemeLoader(self), PluginTemplateLoader()])
 
