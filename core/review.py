@@ -48,12 +48,16 @@ def decide(session: Session, hooks: CountyHooks, item: DeclaredItem, decision: s
            *, reviewer_actor: str) -> Application:
     if decision not in DECISIONS:
         raise ApplicationError(_l("Choose verify, reject or ask for a supplement."))
-    if item.status != ITEM_PENDING:
-        raise ApplicationError(_l("This item is not waiting for a decision."))
     reason = (reason or "").strip()[:2000] or None
     if decision in (ITEM_REJECTED, ITEM_SUPPLEMENT) and not reason:
         raise ApplicationError(_l("Give the reason: the applicant reads it."), {"reason": [_l("This field is required.")]})
-    application = session.get(Application, (item.tenant_id, item.application_id))
+    # Decisions on one application are made one at a time (PostgreSQL: row locks; SQLite has one writer):
+    # two reviewers, a page and a department system, must not both decide one item, and whoever decides
+    # the last open item must see the others' decisions to confirm the points.
+    application = session.get(Application, (item.tenant_id, item.application_id), with_for_update=True)
+    session.refresh(item, with_for_update=True)
+    if item.status != ITEM_PENDING:
+        raise ApplicationError(_l("This item is not waiting for a decision."))
     item.status = decision
     item.reason = reason
     item.decided_at = utcnow()
