@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import marshmallow as ma
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask_babel import LazyString
+from jifen.text import LazyText
 
 LOCALES = ("zh_Hans_CN", "en")
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -86,9 +86,9 @@ class PluginTranslations:
         variables.setdefault("num", num)
         return self.translations(_current_locale()).ngettext(singular, plural, num) % variables
 
-    def lazy_gettext(self, msgid: str, **variables) -> LazyString:
+    def lazy_gettext(self, msgid: str, **variables) -> LazyText:
         """Translated when it is shown, in the language of that moment (for declarations, messages)."""
-        return LazyString(self.gettext, msgid, **variables)
+        return LazyText(self.gettext, msgid, **variables)
 
 
 _by_folder: dict[Path, PluginTranslations] = {}

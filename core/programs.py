@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import marshmallow as ma
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

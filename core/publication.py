@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterator
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

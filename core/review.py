@@ -7,7 +7,7 @@ undecided, its points are confirmed (jifen.ledger.confirm).
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

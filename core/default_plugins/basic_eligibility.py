@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 from jifen.eligibility import ApplicantFacts, Veto
 from jifen.hookspecs import hookimpl

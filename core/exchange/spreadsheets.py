@@ -23,7 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Iterable, Iterator
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 MAX_COLUMNS = 40  # cells read per row; a clerk's sheet has a handful, a hostile one may have thousands
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # an XLSX's parts once unzipped (zip bombs)

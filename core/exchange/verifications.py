@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -5,7 +5,7 @@ Every state change here writes an audit record in the caller's transaction.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 import re
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 import re
 from datetime import date

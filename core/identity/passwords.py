@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 LOCALES = {"zh_Hans_CN": "中文", "en": "English"}
 DEFAULT_LOCALE = "zh_Hans_CN"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 # Marshmallow's own messages, so they reach the catalogue and are shown translated.
 _MARSHMALLOW_MESSAGES = (

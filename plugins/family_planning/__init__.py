@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 import marshmallow as ma
-from flask_babel import lazy_gettext as _l
+from jifen.text import lazy_gettext as _l
 
 from jifen.eligibility import ApplicantFacts, Veto
 from jifen.hookspecs import hookimpl
