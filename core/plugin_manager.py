@@ -74,7 +74,11 @@ def load_installed_plugins(*, rescan: bool = False) -> None:
         for module_name in DEFAULT_PLUGINS:  # always on, never switchable
             if pm.get_plugin(module_name) is None:
                 pm.register(importlib.import_module(module_name), name=module_name)
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        # Built-in plugins first, then the others by name: when two declare the same key, the same one
+        # loads on every server and at every start.
+        entry_points = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
+                              key=lambda ep: (not support_of(ep.dist).built_in, ep.name))
+        for ep in entry_points:
             if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
                 continue
             version = ep.dist.version if ep.dist else "unknown"
@@ -102,7 +106,7 @@ def _load(ep: importlib.metadata.EntryPoint) -> str | None:
         pm.register(plugin, name=ep.name)
     except Exception as exc:  # noqa: BLE001 - pluggy's PluginValidationError, or a name clash
         return f"its hook implementations do not match the specs: {exc}"
-    problem = unknown_hooks(ep.name) or _bad_declarations(ep.name)
+    problem = unknown_hooks(ep.name) or _bad_declarations(ep.name) or _taken_keys(ep.name)
     if problem:
         pm.unregister(name=ep.name)
         return problem
@@ -133,6 +137,22 @@ def _bad_declarations(name: str) -> str | None:
         wrong = [d for d in found if not isinstance(d, kind)]
         if wrong:
             return f"{hook_name}() must return {kind.__name__} objects, not {type(wrong[0]).__name__}"
+    return None
+
+
+def _keys_of(name: str) -> set[tuple[str, str]]:
+    return ({("program", p.key) for p in _declared("register_service_programs", name)}
+            | {("score item", i.key) for i in _declared("register_score_item_types", name)})
+
+
+def _taken_keys(name: str) -> str | None:
+    """A key another loaded plugin declares already: its settings, rounds and ledger rows are that plugin's."""
+    mine = _keys_of(name)
+    for other in sorted(_switchable):
+        taken = sorted(mine & _keys_of(other))
+        if taken:
+            kind, key = taken[0]
+            return f"it declares the {kind} {key!r}, which plugin {other!r} declares already"
     return None
 
 

@@ -91,6 +91,26 @@ def test_a_plugin_that_cannot_be_loaded_is_refused_the_same_way(site_dir, source
     assert pm.get_plugin("odd") is None  # nothing of it stays registered
 
 
+def test_a_plugin_declaring_a_key_another_plugin_has_is_refused(site_dir):
+    """A built-in's key, and a key two outside plugins both declare: the built-in, then the first by name, keep it."""
+    site_dir.distribution("jifen-copycat", entry_points={"copycat": "jifen_copycat"},
+                          modules={"jifen_copycat.py": GOOD.format(key="hukou_transfer")})
+    site_dir.distribution("jifen-b-twin", entry_points={"b_twin": "jifen_b_twin"},
+                          modules={"jifen_b_twin.py": GOOD.format(key="twin_program")})
+    site_dir.distribution("jifen-a-twin", entry_points={"a_twin": "jifen_a_twin"},
+                          modules={"jifen_a_twin.py": GOOD.format(key="twin_program")})
+    site_dir.activate()
+    refused = refused_plugins()
+    assert refused["copycat"].reason == ("it declares the program 'hukou_transfer', "
+                                         "which plugin 'hukou_transfer' declares already")
+    assert refused["b_twin"].reason == "it declares the program 'twin_program', which plugin 'a_twin' declares already"
+    assert "a_twin" in installed_plugins() and "a_twin" not in refused
+    assert [p.key for p in catalog()["hukou_transfer"].programs] == ["hukou_transfer"]
+    from jifen.plugin_manager import pm
+
+    assert pm.get_plugin("copycat") is None and pm.get_plugin("b_twin") is None
+
+
 def test_the_platform_keeps_working_and_shows_the_refusal(app, client, client_as, cli, site_dir):
     install_future_and_good(site_dir)
     assert 'data-program="school_enrollment"' in client.get("/jiashan/").get_data(as_text=True)
