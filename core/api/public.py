@@ -200,8 +200,8 @@ def calculator(body):
         except ma.ValidationError as exc:
             errors[index] = {"input": exc.messages}
             continue
-        except (TypeError, ValueError) as exc:  # input a plugin's score function cannot use
-            errors[index] = {"input": [str(exc)]}
+        except (TypeError, ValueError):  # input a plugin's schema cannot read: its exception text is not shown
+            errors[index] = {"input": ["This input cannot be read for this item type."]}
             continue
         declared.append(Declared(index + 1, item_type.key, data))
     if errors:

@@ -2,6 +2,11 @@
 
 from decimal import Decimal
 
+import marshmallow as ma
+import pytest
+
+from jifen.hookspecs import hookimpl
+from jifen.plugin_kinds import ItemSettings, ScoreItemType
 from tests.api.conftest import assert_error
 
 
@@ -181,3 +186,28 @@ def test_rate_limit_and_size_errors_on_api_paths_have_the_same_shape(app, client
     app.add_url_rule("/<tenant>/api/v1/test-too-large", "test_too_large", too_large)
     assert_error(client.get("/jiashan/api/v1/test-rate-limit"), 429, "rate_limited")
     assert_error(client.get("/jiashan/api/v1/test-too-large"), 413, "payload_too_large")
+
+
+class _FragileInput(ma.Schema):
+    level = ma.fields.String()
+
+    @ma.post_load
+    def _convert(self, data, **kwargs):
+        raise ValueError("psycopg pool at 10.0.0.7 exhausted")  # what a plugin's bug might say
+
+
+class _FragilePlugin:
+    @hookimpl
+    def register_score_item_types(self):
+        return [ScoreItemType(key="fragile_item", category="awards", names={"zh": "易碎", "en": "Fragile"},
+                              input_schema=_FragileInput, department="education", score=lambda i, s: Decimal(1),
+                              settings_schema=ItemSettings)]
+
+
+@pytest.mark.with_plugins("fragile", county="jiashan", install={"fragile": _FragilePlugin()})
+def test_calculator_does_not_show_a_plugins_exception_text(client):
+    response = client.post("/jiashan/api/v1/calculator",
+                           json={"items": [{"item_type": "fragile_item", "input": {"level": "x"}}]})
+    error = assert_error(response, 422, "validation_failed")
+    assert error["details"]["items"]["0"]["input"] == ["This input cannot be read for this item type."]
+    assert "10.0.0.7" not in response.get_data(as_text=True)
