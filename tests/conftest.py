@@ -1,8 +1,8 @@
 """The fixtures come from Jifen's test kit, jifen.testing.pytest_plugin, which pytest loads through
 the jifen distribution's ``pytest11`` entry point (the same way a plugin's own tests get it).
 
-Here what the core's own tests need beyond the kit: installing distributions for one test, the
-clock, a hand-ranked round, and tampering with a finished ranking run as the database owner would.
+Here what the core's own tests need beyond the kit: installing distributions for one test, a
+hand-ranked round, and tampering with a finished ranking run as the database owner would.
 """
 
 from __future__ import annotations
@@ -146,17 +146,6 @@ def tamper(app):
             engine.dispose()
 
     return change
-
-
-@pytest.fixture
-def on_day(monkeypatch):
-    """``on_day(date)``: the platform's clock (``jifen.clock.today``) says it is that day."""
-    from jifen import clock
-
-    def _set(day):
-        monkeypatch.setattr(clock, "today", lambda: day)
-
-    return _set
 
 
 HAND_RANKED_NAMES = ("陈新民", "王芳芳", "李建国", "赵德胜")

@@ -101,3 +101,15 @@ def test_with_plugins_gives_settings(county):
         assert plugin_settings(session, "sanitation_bonus")["points"] == "12"
     with county("jiashan") as session:
         assert plugin_settings(session, "sanitation_bonus") == {}
+
+
+def test_on_day_sets_the_platforms_clock_for_the_test(client, on_day):
+    from datetime import date
+
+    from jifen import clock
+
+    on_day(date(2027, 8, 31))
+    assert clock.today() == date(2027, 8, 31)
+    assert 'data-state="coming"' in client.get("/haining/programs/hukou_transfer").get_data(as_text=True)
+    on_day(date(2027, 9, 1))  # Haining's hukou transfer starts
+    assert 'data-state="coming"' not in client.get("/haining/programs/hukou_transfer").get_data(as_text=True)

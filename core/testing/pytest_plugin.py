@@ -14,6 +14,7 @@ Fixtures
     ``login``                logs a client in as a user of a county
     ``cli``                  runs ``jifen`` commands against ``app``
     ``install_plugin``       installs a plugin object for one test (unregistered afterwards)
+    ``on_day``               ``on_day(date)``: the platform's clock says it is that day (rounds, start dates)
     ``jifen_config``         override it to change the configuration of ``app``
 
 Markers
@@ -365,6 +366,18 @@ def applicant_with_points(county, make_user):
                                  item_ids=tuple(i.id for i in declared))
 
     return _make
+
+
+@pytest.fixture
+def on_day(monkeypatch):
+    """``on_day(date)``: from now on in this test, the platform's clock (``jifen.clock.today``) says it is
+    that day: a round's window, a program's start date and offer deadlines follow it."""
+    from jifen import clock
+
+    def _set(day):
+        monkeypatch.setattr(clock, "today", lambda: day)
+
+    return _set
 
 
 @pytest.fixture
