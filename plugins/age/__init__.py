@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
+from jifen.ages import age_on
 from jifen.hookspecs import hookimpl
 from jifen.plugin_kinds import ItemSettings, ScoreItemType
 
@@ -48,10 +49,6 @@ class AgeSettings(ItemSettings):
 
 def _date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def age_on(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def score(verified: dict, settings: dict) -> Decimal:

@@ -7,10 +7,9 @@ refusing an offered place forfeits it.
 
 from __future__ import annotations
 
-from datetime import date
-
 import marshmallow as ma
 
+from jifen.ages import age_on, school_year_cutoff
 from jifen.hookspecs import hookimpl
 from jifen.plugin_kinds import ProgramSettings, ServiceProgram
 
@@ -34,22 +33,13 @@ class KindergartenApplication(ma.Schema):
         "label": {"zh": "志愿幼儿园", "en": "Kindergarten"}})
 
 
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def school_year_day(today: date) -> date:
-    """31 August of the school year applied for: this year's until August, next year's from September."""
-    return date(today.year if today.month < 9 else today.year + 1, 8, 31)
-
-
 def check(fields: dict, applicant, settings: dict) -> list[str]:
     name = fields["child_name"].strip()
     child = next((c for c in applicant.children if c.name == name), None)
     if child is None:
         return [f"“{name}”不是已登记的子女：请先在“家庭”页登记 / "
                 f"“{name}” is not a child declared in your family: declare the child on the Family page first."]
-    day = school_year_day(applicant.as_of)
+    day = school_year_cutoff(applicant.as_of)
     age = age_on(child.birth_date, day)
     low, high = settings["min_child_age"], settings["max_child_age"]
     if not low <= age <= high:

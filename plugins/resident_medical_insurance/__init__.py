@@ -8,11 +8,11 @@ the local employee medical insurance (职工医保) can join it as well.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import marshmallow as ma
 
+from jifen.ages import age_on
 from jifen.hookspecs import hookimpl
 from jifen.plugin_kinds import ProgramSettings, ServiceProgram
 
@@ -38,10 +38,6 @@ class MedicalInsuranceApplication(ma.Schema):
     employee_insurance = ma.fields.String(required=True, validate=ma.validate.OneOf(("no", "yes")), metadata={
         "label": {"zh": "参保人是否已参加本地职工医保", "en": "Does this person have the local employee medical insurance?"},
         "choices": {"no": {"zh": "否", "en": "No"}, "yes": {"zh": "是", "en": "Yes"}}})
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _child_problems(name: str, applicant, settings: dict) -> list[str]:

@@ -6,10 +6,9 @@ higher-scoring parent's points count, and refusing an offered place forfeits it.
 
 from __future__ import annotations
 
-from datetime import date
-
 import marshmallow as ma
 
+from jifen.ages import age_on, school_year_cutoff
 from jifen.hookspecs import hookimpl
 from jifen.plugin_kinds import ProgramSettings, ServiceProgram
 
@@ -26,16 +25,11 @@ class SchoolApplication(ma.Schema):
         "label": {"zh": "志愿学校", "en": "School"}})
 
 
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def check(fields: dict, applicant, settings: dict) -> list[str]:
     child = next((c for c in applicant.children if c.name == fields["child_name"].strip()), None)
     if child is None:
         return ["子女须先登记为家庭成员 / Declare the child in your family first."]
-    school_year_starts = date(applicant.as_of.year if applicant.as_of.month < 9 else applicant.as_of.year + 1, 8, 31)
-    age = _age_on(child.birth_date, school_year_starts)
+    age = age_on(child.birth_date, school_year_cutoff(applicant.as_of))
     if not settings["min_child_age"] <= age <= settings["max_child_age"]:
         return [f"入学年龄须在 {settings['min_child_age']}–{settings['max_child_age']} 岁之间（{age} 岁）/ "
                 f"The child must be {settings['min_child_age']}-{settings['max_child_age']} years old ({age})."]
