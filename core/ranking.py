@@ -3,29 +3,26 @@
 A run (DESIGN.md, "Points, applications and ranking") goes through these steps, all inside one
 SAVEPOINT of the caller's transaction, so that a failure half-way leaves nothing of it:
 
-1. **Snapshot**: one :class:`~jifen.models.RankingInput` row per application of the round: its points
-   under the round's rule version, the program's tie-break values, its sub-quota, its family key
-   (spouses who both applied) and a lottery number drawn from the run's seed.
-2. **Rank** in the database: ``row_number()`` over the total order (points, tie-breaks, lottery,
-   application id) for ``position``, and the same partitioned by sub-quota for ``sub_position``.
-3. **Family rule**: of spouses who both applied, only the better-placed application competes.
-4. **Allocation** by the program's quota mode: headcount (per sub-quota, then an optional capped
-   county-wide second round), cutoff score, or threshold entitlement.
-5. **Digest**: SHA-256 over one canonical line per result in position order.
-6. **Record**: the :class:`~jifen.models.RankingRun` with its parameters, seed, versions and digest.
+1. **Snapshot** (:mod:`jifen.ranking_snapshot`): one :class:`~jifen.models.RankingInput` row per
+   application of the round: its points under the round's rule version, the program's tie-break
+   values, its sub-quota, its family key (spouses who both applied) and a lottery number drawn from
+   the run's seed; one ``INSERT ... SELECT``, or page by page where points need the scoring function.
+2. **Rank, family rule, round 1** (:mod:`jifen.ranking_allocation`): one ``INSERT ... SELECT`` with
+   ``row_number()`` over the total order (points, tie-breaks, lottery, application id) for
+   ``position`` and per sub-quota for ``sub_position``; of spouses who both applied only the
+   better-placed application competes; headcount round 1 and threshold entitlement are decided in
+   the same statement.
+3. **The rest of the allocation**: the capped county-wide second round, or the cutoff score.
+4. **Digest**: SHA-256 over one canonical line per result in position order (by PostgreSQL itself).
+5. **Record**: the :class:`~jifen.models.RankingRun` with its parameters, seed, versions and digest.
 
-Results are never edited afterwards; publishing switches which run of a round is current
-(:func:`make_current`). :func:`verify` ranks a run's stored snapshot again and compares digests;
-:func:`simulate` answers "what if the quota or a points value changed" and stores nothing.
+Results are never edited afterwards (database triggers refuse it once the run has its digest);
+publishing switches which run of a round is current (:func:`make_current`). :func:`verify` ranks a
+run's stored snapshot again and compares digests; :func:`simulate` answers "what if the quota or a
+points value changed" and stores nothing.
 
-The bulk writes here are reviewed raw writers (like :func:`jifen.ledger._write`): they run on
+The bulk writes are reviewed raw writers (like :func:`jifen.ledger._write`): they run on
 ``session.connection()`` and name the bound county explicitly in every statement and row.
-
-Query plans: the planner knows nothing about the rows a run wrote moments before (no statistics),
-and guesses one row where there are millions; a join or a half-matched index then turns quadratic.
-So no statement joins tables; every statement reads one table through an index it fully matches
-(the round's applications page by (tenant, round, user), the rest by lists of ids), and every
-update of a result names both its application id and its position.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from jifen.web.forms import EmptyForm, add_error
 from jifen.web.i18n import current_locale
 from jifen.web.navigation import form_page
 from jifen.web.security import roles_required
-from jifen.web.theme import render
 
 bp = Blueprint("admin_tokens", __name__)
 
