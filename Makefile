@@ -20,12 +20,12 @@ $(STAMP): pyproject.toml $(EXAMPLE_PLUGINS:%=%/pyproject.toml)
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel -q compile -d core/translations
+	$(BIN)/pybabel -q compile -d core/jifen/translations
 
-# Extract new strings and merge them into the catalogues (then translate core/translations/*/LC_MESSAGES/messages.po).
+# Extract new strings and merge them into the catalogues (then translate core/jifen/translations/*/LC_MESSAGES/messages.po).
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F core/babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot core plugins
-	$(BIN)/pybabel -q update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F core/jifen/babel.cfg -k _l -k lazy_gettext -o core/jifen/translations/messages.pot core plugins
+	$(BIN)/pybabel -q update -i core/jifen/translations/messages.pot -d core/jifen/translations --no-fuzzy-matching
 
 dev: install
 	$(BIN)/jifen db upgrade

@@ -141,20 +141,19 @@ def _quotas(n: int) -> tuple[int, dict[str, int]]:
 
 def _setup_worker(n: int) -> int:
     """Create the closed round and one application to it per applicant with a confirmed application."""
-    from jifen import programs
+    from jifen.county.context import current_county
+    from jifen.programs import rounds as programs
     from jifen.app import create_app
-    from jifen.cli.context import county
-    from jifen.db import get_session
-    from jifen.enablement import enabled_plugin_names
-    from jifen.ids import new_id
+    from jifen.cli.binding import county
+    from jifen.db.session import get_session
+    from jifen.db.ids import new_id
     from jifen.models import Application, ProgramApplication
-    from jifen.plugin_manager import county_programs
     from sqlalchemy import select
 
     app = create_app()
     with app.app_context(), county(TENANT) as tenant:
         session = get_session()
-        program = next(p for p in county_programs(enabled_plugin_names(session)) if p.key == PROGRAM)
+        program = next(p for p in current_county(session).programs if p.key == PROGRAM)
         quota, sub_quotas = _quotas(n)
         closes_on = date.today() - timedelta(days=7)
         opens_on = closes_on - timedelta(days=WINDOW_DAYS)

@@ -4,10 +4,10 @@ On a freshly prepared database (PostgreSQL when reachable, else SQLite) the run 
 applicants in Jiashan with ``jifen demo-data`` (N from ``BENCH_RESCORE_N``, default 200,000), then
 measures, each in its own process connected as the application's role (row-level security applies):
 
-(a) **rescore**: ``jifen.ledger.rescore``, which reads every application's verified items, scores
+(a) **rescore**: ``jifen.points.ledger.rescore``, which reads every application's verified items, scores
     them and writes the ledger rows and cached totals in batches;
 (b) **baseline**: the same walk over the same applications in the same batches, writing the same
-    ledger rows and totals through the same bulk writer (``jifen.ledger._write``), but with the
+    ledger rows and totals through the same bulk writer (``jifen.points.ledger._write``), but with the
     values read back from a copy of what (a) wrote instead of scored, so the only difference is
     the scoring work.
 
@@ -123,12 +123,12 @@ def _baseline(session, batch: int) -> int:
     from sqlalchemy import Column, MetaData, Numeric, String, Table, select
     from sqlalchemy import BigInteger, Integer
 
-    from jifen import ledger
+    from jifen.points import ledger
     from jifen.models import Application
     from jifen.models.application import CONFIRMED, RECHECK
-    from jifen.rules import latest_version
-    from jifen.scoring import Breakdown, Line
-    from jifen.tenancy import require_tenant
+    from jifen.points.rules import latest_version
+    from jifen.points.scoring import Breakdown, Line
+    from jifen.county.tenancy import require_tenant
 
     copy = Table(
         COPY_TABLE, MetaData(),
@@ -171,10 +171,10 @@ def _baseline(session, batch: int) -> int:
 def _worker(kind: str, batch: int) -> int:
     from sqlalchemy import func, select
 
-    from jifen import ledger
+    from jifen.points import ledger
     from jifen.app import create_app
-    from jifen.cli.context import county
-    from jifen.db import get_session
+    from jifen.cli.binding import county
+    from jifen.db.session import get_session
     from jifen.models import LedgerEntry
 
     app = create_app()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from jifen.db import Base, make_engine
-from jifen.plugin_manager import load_installed_plugins
+from jifen.db.session import Base, make_engine
+from jifen.plugin.manager import load_installed_plugins
 
 import jifen.models  # noqa: F401  (registers the core tables on Base.metadata)
 

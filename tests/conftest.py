@@ -51,7 +51,7 @@ class SiteDir:
             target.write_text(source, encoding="utf-8")
 
     def activate(self) -> None:
-        from jifen.plugin_manager import load_installed_plugins
+        from jifen.plugin.manager import load_installed_plugins
 
         if not self.active:
             sys.path.insert(0, str(self.path))
@@ -75,7 +75,7 @@ class SiteDir:
         return names
 
     def remove(self) -> None:
-        from jifen.plugin_manager import forget_plugin
+        from jifen.plugin.manager import forget_plugin
 
         for name in self.entry_point_names():
             forget_plugin(name)
@@ -160,7 +160,9 @@ def hand_ranked_round(county, make_user, on_day):
     from datetime import date
     from decimal import Decimal
 
-    from jifen import programs, publication
+    from jifen.programs import rounds as programs
+
+    from jifen.programs import publication
     from jifen.models import Application, ProgramApplication, RankingResult, RankingRun
 
     def make(slug="jiashan", *, points=("95", "88", "80", "61"), sub_quota="魏塘街道", digest="ab" * 32,

@@ -1,8 +1,8 @@
-"""Ages and school years (jifen.ages)."""
+"""Ages and school years (jifen.calendar.ages)."""
 
 from datetime import date
 
-from jifen.ages import age_on, school_year_cutoff
+from jifen.calendar.ages import age_on, school_year_cutoff
 
 
 def test_age_on_counts_completed_years_and_turns_on_the_birthday():

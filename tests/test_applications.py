@@ -6,11 +6,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from jifen import applications, evidence, review
-from jifen.enablement import enabled_plugin_names
+from jifen.county.context import current_county
+
+from jifen.points import applications
+
+from jifen.points import evidence
+
+from jifen.points import review
 from jifen.models import ApplicantProfile, LedgerEntry, Message, User
-from jifen.plugin_manager import CountyHooks
-from jifen.rules import county_item_types
+from jifen.points.rules import county_item_types
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -22,7 +26,7 @@ def eligible(session, user_id):
 
 def setup(session, person):
     user = session.get(User, (session.scalar(select(User.tenant_id).where(User.id == person.id)), person.id))
-    hooks = CountyHooks(enabled_plugin_names(session))
+    hooks = current_county(session).hooks
     types = county_item_types(session)
     return user, hooks, types
 

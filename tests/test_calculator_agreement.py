@@ -12,12 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from jifen import applications, evidence, review
-from jifen.enablement import enabled_plugin_names
+from jifen.county.context import current_county
+
+from jifen.points import applications
+
+from jifen.points import evidence
+
+from jifen.points import review
 from jifen.models import ApplicantProfile, LedgerEntry, User
-from jifen.plugin_manager import CountyHooks
-from jifen.rules import county_item_types, load_rules
-from jifen.web import item_forms
+from jifen.points.rules import county_item_types, load_rules
+from jifen.plugin import fields as item_forms
 from jifen.web.calculator import SLOTS
 
 pytestmark = pytest.mark.slow
@@ -59,7 +63,7 @@ def test_calculator_and_confirmed_points_agree(client, county, make_user, slug, 
 
         user = session.scalar(select(User).where(User.id == person.id))
         session.add(ApplicantProfile(user_id=user.id, has_residence_permit=True, works_in_county_since=date(2015, 1, 1)))
-        hooks = CountyHooks(enabled_plugin_names(session))
+        hooks = current_county(session).hooks
         application = applications.application_of(session, user, create=True)
         items = []
         for item_type, data in chosen:

@@ -6,12 +6,12 @@ import marshmallow as ma
 import pytest
 from sqlalchemy import func, select
 
-from jifen import demo_data
+from jifen.cli import demo_data
 from jifen.identity import national_id, passwords, protect
 from jifen.models import ApplicantProfile, Application, AuditEvent, DeclaredItem, LedgerEntry, User
 from jifen.models.application import CONFIRMED, ITEM_VERIFIED
-from jifen.plugin_kinds import ScoreItemType
-from jifen.rules import county_item_types
+from jifen.plugin.kinds import ScoreItemType
+from jifen.points.rules import county_item_types
 
 
 def _demo_users(session):

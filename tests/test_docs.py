@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jifen import hookspecs
+from jifen.plugin import hookspecs
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -31,7 +31,7 @@ def test_every_hook_has_a_section_with_its_exact_signature(name, fn):
 
 
 def test_every_environment_variable_is_documented():
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in (Path(hookspecs.__file__).parent).rglob("*.py"))
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (Path(hookspecs.__file__).parents[1]).rglob("*.py"))
     names = set(re.findall(r'(?:os\.environ|\benv)\.get\("([A-Z_]+)"', sources))
     names |= set(re.findall(r'os\.environ\["([A-Z_]+)"\]', sources))
     assert "SECRET_KEY" in names and "DATABASE_URL" in names

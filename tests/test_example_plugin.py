@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from jifen import programs
+from jifen.programs import rounds as programs
 from jifen.models import ProgramApplication, RankingResult
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "jifen-sanitation-bonus"

@@ -1,4 +1,4 @@
-from jifen.ids import new_id
+from jifen.db.ids import new_id
 
 
 def test_ids_are_unique_increasing_and_fit_bigint():

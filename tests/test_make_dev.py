@@ -61,7 +61,7 @@ def test_make_dev_serves_both_counties_and_404s_the_rest(tmp_path):
         assert fetch(base + "/nowhere/")[0] == 404
         output = (tmp_path / "make-dev.log").read_text()
         assert "Demo accounts" in output and "reviewer (education)" in output
-        assert (tmp_path / "instance" / "jifen.db").is_file()
+        assert (tmp_path / "instance" / "jifen.db.session").is_file()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)

@@ -6,7 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 import jifen.models  # noqa: F401
-from jifen.db import Base, is_tenant_scoped
+from jifen.db.session import Base, is_tenant_scoped
 
 
 def tenant_tables():
@@ -18,7 +18,7 @@ def test_there_are_tenant_tables():
     assert {"users", "plugin_enablements", "audit_events"} <= names
 
 
-@pytest.mark.parametrize("table", tenant_tables(), ids=lambda t: t.name)
+@pytest.mark.parametrize("table", sorted(tenant_tables(), key=lambda t: t.name), ids=lambda t: t.name)
 def test_tenant_id_leads_every_key(table):
     assert [c.name for c in table.primary_key.columns][0] == "tenant_id"
     for constraint in table.constraints:

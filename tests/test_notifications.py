@@ -4,11 +4,12 @@ import logging
 
 from sqlalchemy import select
 
-from jifen.enablement import enabled_plugin_names
-from jifen.hookspecs import hookimpl
+from jifen.county.context import current_county
+
+from jifen.plugin.hookspecs import hookimpl
 from jifen.models import Message, User
 from jifen.notifications import notify
-from jifen.plugin_manager import CountyHooks, register_plugin, unregister_plugin
+from jifen.plugin.manager import CountyHooks, register_plugin, unregister_plugin
 
 
 class SmsChannel:
@@ -29,7 +30,7 @@ def test_message_is_stored_and_the_log_channel_masks_the_mobile(county, make_use
     person = make_user("jiashan")
     with county("jiashan") as session, caplog.at_level(logging.INFO, logger="jifen.notifications"):
         user = session.scalar(select(User).where(User.id == person.id))
-        notify(session, CountyHooks(enabled_plugin_names(session)), user, "主题", "正文")
+        notify(session, current_county(session).hooks, user, "主题", "正文")
         session.commit()
         assert session.scalar(select(Message.subject).where(Message.user_id == user.id)) == "主题"
     assert person.mobile not in caplog.text
@@ -45,13 +46,13 @@ def test_a_channel_plugin_is_called_only_where_enabled_and_a_failing_one_changes
         b = make_user("haining")
         with county("jiashan") as session:
             user = session.scalar(select(User).where(User.id == a.id))
-            enabled = enabled_plugin_names(session) | {"sms_channel", "broken_channel"}
+            enabled = current_county(session).enabled | {"sms_channel", "broken_channel"}
             notify(session, CountyHooks(frozenset(enabled)), user, "短信主题", "正文")
             session.commit()
             assert session.scalar(select(Message.subject).where(Message.user_id == user.id)) == "短信主题"
         with county("haining") as session:
             user = session.scalar(select(User).where(User.id == b.id))
-            notify(session, CountyHooks(enabled_plugin_names(session)), user, "不发短信", "正文")
+            notify(session, current_county(session).hooks, user, "不发短信", "正文")
             session.commit()
         assert SmsChannel.sent == [("jiashan", a.mobile, "短信主题")]
     finally:

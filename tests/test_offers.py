@@ -12,13 +12,15 @@ import pytest
 from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import func, select
 
-from jifen import audit, clock, offers
-from jifen.applications import ApplicationError
+from jifen import audit, clock
+
+from jifen.programs import offers
+from jifen.points.applications import ApplicationError
 from jifen.models import (
     AuditEvent, Message, Offer, ProgramApplication, ProgramRound, Publication, RankingResult, RankingRun, User,
 )
 from jifen.notifications import MESSAGE_LOCALE
-from jifen.workdays import add_working_days
+from jifen.calendar.workdays import add_working_days
 
 TODAY = date(2027, 6, 1)  # a Tuesday
 TOWN_A, TOWN_B = "魏塘街道", "罗星街道"
@@ -388,8 +390,8 @@ def _answer(position: int, click: int):
 
 @pytest.mark.postgres_only
 def test_many_accepting_and_declining_at_once_never_exceed_the_quota(app, build_round, county):
-    from jifen.cli.context import county as bind
-    from jifen.db import get_session
+    from jifen.cli.binding import county as bind
+    from jifen.db.session import get_session
 
     built = build_round([ALLOC] * QUOTA + [WAIT] * (APPLICANTS - QUOTA), quota=QUOTA, sub_quotas={TOWN_A: QUOTA})
     round_id = built["round"]

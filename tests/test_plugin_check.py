@@ -154,7 +154,7 @@ BROKEN = {  # requires, change, the failing check, its reason
     "bad-default": ((V,), replace(SETTINGS, "load_default=6", "load_default=60"), "settings",
                     "probe: the defaults do not validate: {'max_household_size'"),
     "not-program-settings": ((V,), replace(SETTINGS, "ProgramSettings", "ItemSettings"), "settings",
-                             "settings_schema Settings must derive from jifen.plugin_kinds.ProgramSettings"),
+                             "settings_schema Settings must derive from jifen.plugin.kinds.ProgramSettings"),
     "foreign-table": ((V,), migration("other_things", "op.drop_table('other_things')"), "migrations",
                       "creates tables not named after the plugin: other_things"),
     "downgrade-leaves-table": ((V,), migration("probe_things", "pass"), "migrations",

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from jifen import migrations_runner
-from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ScoreItemType, ServiceProgram
-from jifen.plugin_manager import CountyHooks, catalog, county_programs, installed_plugins, load_installed_plugins, pm
+from jifen.db import migrations as migrations_runner
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ScoreItemType, ServiceProgram
+from jifen.plugin.manager import CountyHooks, catalog, county_programs, installed_plugins, load_installed_plugins, pm
 
 HERE = Path(__file__).parent
 
@@ -87,7 +87,8 @@ def test_education_scores_from_the_countys_table():
 
 
 def test_bad_plugin_settings_are_refused_with_the_field(county):
-    from jifen.enablement import InvalidPluginSettings, set_plugin_enabled
+    from jifen.county.enablement import InvalidPluginSettings
+    from jifen.county.switching import set_plugin_enabled
 
     with county("jiashan") as session:
         with pytest.raises(InvalidPluginSettings, match="min_child_age"):

@@ -70,7 +70,7 @@ def test_step_2_the_check_prints_what_the_guide_shows(cli):
 
 @pytest.mark.sqlite_only
 def test_step_4_the_countys_settings_validate_and_fill_the_defaults():
-    from jifen.enablement import validate_settings
+    from jifen.county.enablement import validate_settings
 
     (_, body), = blocks("toml")
     entry = tomllib.loads(body)["plugins"]["sanitation_bonus"]

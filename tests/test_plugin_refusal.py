@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from jifen import __version__
-from jifen.plugin_manager import UnknownPlugin, catalog, installed_plugins, refused_plugins, require_installed
+from jifen.plugin.manager import UnknownPlugin, catalog, installed_plugins, refused_plugins, require_installed
 
 GOOD = '''
-from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ServiceProgram
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ServiceProgram
 
 PROGRAM = ServiceProgram(key="{key}", names={{"zh": "好", "en": "Good"}}, quota_mode="threshold")
 
@@ -26,7 +26,7 @@ def register_service_programs():
 '''
 BROKEN_IMPORT = "raise RuntimeError('the payroll system is not reachable')\n"
 MISSPELT_HOOK = '''
-from jifen.hookspecs import hookimpl
+from jifen.plugin.hookspecs import hookimpl
 
 
 @hookimpl
@@ -34,7 +34,7 @@ def register_service_program():
     return []
 '''
 WRONG_ARGUMENTS = '''
-from jifen.hookspecs import hookimpl
+from jifen.plugin.hookspecs import hookimpl
 
 
 @hookimpl
@@ -42,7 +42,7 @@ def register_service_programs(county):
     return []
 '''
 WRONG_KIND = '''
-from jifen.hookspecs import hookimpl
+from jifen.plugin.hookspecs import hookimpl
 
 
 @hookimpl
@@ -86,7 +86,7 @@ def test_a_plugin_that_cannot_be_loaded_is_refused_the_same_way(site_dir, source
     site_dir.activate()
     assert reason in refused_plugins()["odd"].reason
     assert "odd" not in installed_plugins() and "good_program" in installed_plugins()
-    from jifen.plugin_manager import pm
+    from jifen.plugin.manager import pm
 
     assert pm.get_plugin("odd") is None  # nothing of it stays registered
 
@@ -106,7 +106,7 @@ def test_a_plugin_declaring_a_key_another_plugin_has_is_refused(site_dir):
     assert refused["b_twin"].reason == "it declares the program 'twin_program', which plugin 'a_twin' declares already"
     assert "a_twin" in installed_plugins() and "a_twin" not in refused
     assert [p.key for p in catalog()["hukou_transfer"].programs] == ["hukou_transfer"]
-    from jifen.plugin_manager import pm
+    from jifen.plugin.manager import pm
 
     assert pm.get_plugin("copycat") is None and pm.get_plugin("b_twin") is None
 

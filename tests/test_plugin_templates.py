@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 BROKEN_PROGRAM = '''
-from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ServiceProgram
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ServiceProgram
 
 PROGRAM = ServiceProgram(key="shaky", names={"zh": "不稳", "en": "Shaky"}, quota_mode="threshold")
 
@@ -64,8 +64,8 @@ def test_a_broken_block_is_left_out_and_logged_in_production_and_raises_in_tests
 
 
 CLASHING_PROGRAM = '''
-from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ServiceProgram
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ServiceProgram
 
 PROGRAM = ServiceProgram(key="hukou_transfer", names={"zh": "同名", "en": "Same key"}, quota_mode="threshold")
 

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from jifen import programs
-from jifen.applications import ApplicationError
+from jifen.programs import rounds as programs
+from jifen.points.applications import ApplicationError
 from jifen.identity.national_id import check_digit
 from jifen.models import Application, ProgramApplication, User
 
@@ -87,7 +87,7 @@ def test_program_checks_refuse_with_their_reason(county, make_user, on_day):
         school = programs.programs(session)["school_enrollment"]
         with pytest.raises(ApplicationError, match="Declare the child"):
             programs.apply(session, school, user, {"child_name": "小红", "school": "魏塘一小"})
-        from jifen import family
+        from jifen.points import family
 
         first17 = "33042120210915002"  # born 2021-09-15: 5 on 31 August 2027, too young for school
         family.add(session, user, relation="child", real_name="小红", id_number=first17 + check_digit(first17))

@@ -5,7 +5,13 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, select
 
-from jifen import clock, programs, publication, ranking
+from jifen import clock
+
+from jifen.programs import rounds as programs
+
+from jifen.programs import publication
+
+from jifen.ranking import runs as ranking
 from jifen.identity import protect
 from jifen.models import ProgramApplication, RankingRun, User
 

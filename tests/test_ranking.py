@@ -1,4 +1,4 @@
-"""Ranking runs (jifen.ranking): a round worked out by hand, then the properties of runs as records."""
+"""Ranking runs (jifen.ranking.runs): a round worked out by hand, then the properties of runs as records."""
 
 from __future__ import annotations
 
@@ -10,18 +10,22 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from jifen import family, ranking, ranking_allocation
-from jifen.enablement import set_plugin_enabled
-from jifen.hookspecs import hookimpl
+from jifen.points import family
+
+from jifen.ranking import runs as ranking
+
+from jifen.ranking import allocation as ranking_allocation
+from jifen.county.switching import set_plugin_enabled
+from jifen.plugin.hookspecs import hookimpl
 from jifen.models import (
     Application, AuditEvent, DeclaredItem, LedgerEntry, ProgramApplication, ProgramRound, RankingInput, RankingResult,
     RankingRun, RuleVersion, User,
 )
 from jifen.models.application import CONFIRMED, DRAFT, ITEM_VERIFIED
-from jifen.plugin_kinds import ServiceProgram
-from jifen.plugin_manager import register_plugin, unregister_plugin
-from jifen.rules import ensure_current_version
-from jifen.tenancy import require_tenant
+from jifen.plugin.kinds import ServiceProgram
+from jifen.plugin.manager import register_plugin, unregister_plugin
+from jifen.points.rules import ensure_current_version
+from jifen.county.tenancy import require_tenant
 
 CATEGORY = {"education": "personal_quality", "social_insurance": "basic_status", "residence_permit": "residence",
             "age": "basic_status", "awards": "awards"}
@@ -150,7 +154,7 @@ def hand_worked(county, make_user):
                                                applied_at=applied_at,
                                                status="withdrawn" if label == "withdrawn" else "applied"))
             session.flush()
-            # h and w declare each other: a confirmed spouse link (jifen.family.spouse_of)
+            # h and w declare each other: a confirmed spouse link (jifen.points.family.spouse_of)
             h, w = _user(session, users["h"]), _user(session, users["w"])
             family.add(session, h, relation="spouse", real_name="妻子", id_number=users["w"].id_number)
             family.add(session, w, relation="spouse", real_name="丈夫", id_number=users["h"].id_number)
@@ -600,7 +604,7 @@ def _snapshot_rows(session, run_id):
 
 def _python_snapshot(session, found, run_id, seed):
     """Write the Python snapshot of ``found`` under a scratch run; returns the scratch run's id."""
-    from jifen import ranking_snapshot
+    from jifen.ranking import snapshot as ranking_snapshot
 
     params = ranking.params_for(session, found, ranking.program_of(session, found))
     scratch = RankingRun(round_id=found.id, plugin_versions={}, seed=seed, params={}, digest="", actor="test")
@@ -614,7 +618,7 @@ def _python_snapshot(session, found, run_id, seed):
 
 @pytest.mark.parametrize("frozen", [True, False])
 def test_the_sql_snapshot_gives_the_rows_of_the_python_one(hand_worked, county, monkeypatch, frozen):
-    from jifen import ranking_snapshot
+    from jifen.ranking import snapshot as ranking_snapshot
 
     round_id, users = hand_worked()
     with county("jiashan") as session:
@@ -642,7 +646,7 @@ def test_the_sql_snapshot_gives_the_rows_of_the_python_one(hand_worked, county, 
 
 def test_points_needing_the_scoring_function_take_the_python_snapshot(county, make_user, monkeypatch):
     """Under a frozen rule version, an applicant with no ledger rows for it is scored page by page."""
-    from jifen import ranking_snapshot
+    from jifen.ranking import snapshot as ranking_snapshot
 
     calls = []
     original = ranking_snapshot.snapshot_in_python

@@ -9,14 +9,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from jifen import ranking
+from jifen.ranking import runs as ranking
 from jifen.models import (
     Application, AuditEvent, DeclaredItem, LedgerEntry, ProgramApplication, ProgramRound, RankingInput, RankingResult,
     RankingRun,
 )
 from jifen.models.application import CONFIRMED, ITEM_VERIFIED
-from jifen.rules import ensure_current_version
-from jifen.tenancy import require_tenant
+from jifen.points.rules import ensure_current_version
+from jifen.county.tenancy import require_tenant
 
 LEVEL_POINTS = {"bachelor": 80, "college": 60}  # Jiashan's table (Zhongshan 2014)
 # program application id: education level, social insurance (points under Jiashan's table: 1.5 per insurance

@@ -4,12 +4,13 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from jifen import ledger
-from jifen.enablement import plugin_settings, set_plugin_enabled
+from jifen.points import ledger
+from jifen.county.enablement import plugin_settings
+from jifen.county.switching import set_plugin_enabled
 from jifen.models import Application, AuditEvent, DeclaredItem, LedgerEntry
 from jifen.models.application import ITEM_VERIFIED
-from jifen.rules import county_item_types, latest_version, load_rules
-from jifen.scoring import score
+from jifen.points.rules import county_item_types, latest_version, load_rules
+from jifen.points.scoring import score
 
 
 def _demo(cli, county, count=30, tenant="jiashan", seed=3):
@@ -33,7 +34,7 @@ def _verified_count(session):
 
 
 def _assert_ledger_matches_scoring(session, version):
-    """Every application's rows under ``version`` are exactly jifen.scoring.score of its verified items."""
+    """Every application's rows under ``version`` are exactly jifen.points.scoring.score of its verified items."""
     rules = load_rules(session, ledger.rule_version(session, version))
     types = county_item_types(session)
     applications = session.scalars(select(Application).order_by(Application.id)).all()

@@ -1,4 +1,4 @@
-"""Verification decisions (jifen.review.decide) made at the same moment, on PostgreSQL."""
+"""Verification decisions (jifen.points.review.decide) made at the same moment, on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from jifen import review
-from jifen.applications import ApplicationError
-from jifen.enablement import enabled_plugin_names
+from jifen.county.context import current_county
+
+from jifen.points import review
+from jifen.points.applications import ApplicationError
 from jifen.models import DeclaredItem, ItemReview
-from jifen.plugin_manager import CountyHooks
 from tests.exchange.helpers import EDUCATION, submitted
 
 
 def _decide_at_once(app, decisions):
     """Run ``decisions`` [(item id, decision, reason)] in threads released together; returns the outcomes."""
-    from jifen.cli.context import county as bind
-    from jifen.db import get_session
+    from jifen.cli.binding import county as bind
+    from jifen.db.session import get_session
 
     start = threading.Barrier(len(decisions))
     outcomes: list[str] = [""] * len(decisions)
@@ -27,7 +27,7 @@ def _decide_at_once(app, decisions):
         with app.app_context(), bind("jiashan"):
             session = get_session()
             item = session.scalar(select(DeclaredItem).where(DeclaredItem.id == item_id))
-            hooks = CountyHooks(enabled_plugin_names(session))
+            hooks = current_county(session).hooks
             start.wait(timeout=30)
             try:
                 review.decide(session, hooks, item, decision, reason, reviewer_actor=f"test:{index}")

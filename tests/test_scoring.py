@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin_kinds import ItemSettings, ScoreItemType
-from jifen.scoring import Declared, Rules, score
+from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen.points.scoring import Declared, Rules, score
 
 
 class AnyInput(ma.Schema):

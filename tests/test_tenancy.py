@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select, text, update
 
-from jifen.db import get_session
+from jifen.db.session import get_session
 from jifen.models import AuditEvent, PluginEnablement, User
-from jifen.tenancy import TenantMismatch, TenantNotBound
+from jifen.county.tenancy import TenantMismatch, TenantNotBound
 
 
 def test_orm_query_on_tenant_data_without_a_county_raises(app):
@@ -118,7 +118,7 @@ def test_audit_trail_cannot_be_rewritten_by_the_application_role(app, county):
 def test_a_statement_the_scoping_cannot_see_is_refused(make_user, county):
     from sqlalchemy import func
 
-    from jifen.db import UnscopedQuery
+    from jifen.db.session import UnscopedQuery
 
     make_user("jiashan")
     make_user("haining")

@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from jifen.hookspecs import hookimpl
+from jifen.county.context import current_county
+
+from jifen.plugin.hookspecs import hookimpl
 from jifen.models import Application, AuditEvent, DeclaredItem, LedgerEntry
-from jifen.plugin_kinds import ServiceProgram
-from jifen.plugin_manager import installed_plugins
+from jifen.plugin.kinds import ServiceProgram
+from jifen.plugin.manager import installed_plugins
 
 DEGREE = {"level": "bachelor", "institution": "嘉兴学院", "graduated_on": "2012-07-01"}
 
@@ -62,10 +64,9 @@ def test_applicant_with_points_samples_an_item_by_default_and_names_disabled_ite
 
 @pytest.mark.with_plugins("family_planning", county="haining")
 def test_with_plugins_enables_through_the_core_and_is_audited(county):
-    from jifen.enablement import enabled_plugin_names
 
     with county("haining") as session:
-        assert "family_planning" in enabled_plugin_names(session)
+        assert "family_planning" in current_county(session).enabled
         event = session.scalars(select(AuditEvent).where(AuditEvent.target_id == "family_planning")
                                 .order_by(AuditEvent.seq.desc())).first()
         assert (event.action, event.actor) == ("plugin.enabled", "test")
@@ -95,7 +96,7 @@ def test_install_plugin_installs_for_this_test_only(install_plugin, client, cli)
 
 @pytest.mark.with_plugins("sanitation_bonus", county=["haining"], settings={"sanitation_bonus": {"points": "12"}})
 def test_with_plugins_gives_settings(county):
-    from jifen.enablement import plugin_settings
+    from jifen.county.enablement import plugin_settings
 
     with county("haining") as session:
         assert plugin_settings(session, "sanitation_bonus")["points"] == "12"

@@ -16,8 +16,8 @@ def test_a_value_in_a_lazy_message_is_escaped_in_a_template(app):
 
 def test_the_cores_messages_escape_what_is_put_into_them(app, county):
     """The overlap message of round creation names the other round: the name is text on any page."""
-    from jifen import programs
-    from jifen.applications import ApplicationError
+    from jifen.programs import rounds as programs
+    from jifen.points.applications import ApplicationError
 
     with county("jiashan") as session:
         program = programs.programs(session)["hukou_transfer"]

@@ -2,7 +2,7 @@
 
 Pure file checks: no app, no database. When a test here fails after you add or
 change a user-facing string, run ``make messages`` (pybabel extract + update),
-translate the new entries in core/translations/zh_Hans_CN/LC_MESSAGES/messages.po,
+translate the new entries in core/jifen/translations/zh_Hans_CN/LC_MESSAGES/messages.po,
 then ``make translations`` (pybabel compile).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-ZH_PO = ROOT / "core" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+ZH_PO = ROOT / "core" / "jifen" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 
 # %(name)s, %(n)d, %(x).2f ... (Python named %-formatting, as used by Flask-Babel).
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
@@ -74,7 +74,7 @@ def test_catalog_is_up_to_date_with_the_sources(tmp_path, zh_catalog):
     result = subprocess.run(
         [
             sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
-            "-F", "core/babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+            "-F", "core/jifen/babel.cfg", "-k", "_l", "-k", "lazy_gettext",
             "-o", str(pot), "core", "plugins",
         ],
         cwd=ROOT,

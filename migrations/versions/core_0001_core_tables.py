@@ -7,7 +7,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-from jifen.migration_helpers import drop_append_only, make_append_only, tenant_table_created, tenant_table_dropping
+from jifen.db.migration_helpers import drop_append_only, make_append_only, tenant_table_created, tenant_table_dropping
 
 TENANT_TABLES = ("audit_events", "plugin_enablements", "users")
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-from jifen.migration_helpers import tenant_table_created, tenant_table_dropping
+from jifen.db.migration_helpers import tenant_table_created, tenant_table_dropping
 
 TABLES = ('publications', 'objections')
 

@@ -23,11 +23,11 @@ def submitted_item(county, make_user):
     """``submitted_item(slug)``: an applicant's education item waiting in the education queue."""
 
     def _make(slug: str = "jiashan", real_name: str = "测试用户") -> dict:
-        from jifen import applications, evidence
-        from jifen.enablement import enabled_plugin_names
+        from jifen.county.context import current_county
+        from jifen.points import applications
+        from jifen.points import evidence
         from jifen.models import ApplicantProfile, User
-        from jifen.plugin_manager import CountyHooks
-        from jifen.rules import county_item_types
+        from jifen.points.rules import county_item_types
 
         person = make_user(slug, real_name=real_name)
         with county(slug) as session:
@@ -39,7 +39,7 @@ def submitted_item(county, make_user):
                                         {"level": "college", "institution": "嘉兴学院", "graduated_on": "2015-07-01"},
                                         actor="test")
             evidence.store(session, item, "d.pdf", io.BytesIO(b"%PDF-1.4 test"))
-            applications.submit(session, CountyHooks(enabled_plugin_names(session)), application, user)
+            applications.submit(session, current_county(session).hooks, application, user)
             session.commit()
             return {"person": person, "item": item.id, "application": application.id}
 
@@ -55,7 +55,7 @@ def make_token(county):
 
     def _make(slug: str = "jiashan", scopes=ALL_SCOPES, department: str | None = "education",
               name: str = "教育局系统") -> tuple[int, str]:
-        from jifen.api import tokens
+        from jifen.identity import api_tokens as tokens
 
         with county(slug) as session:
             made = tokens.create(session, name, scopes, department, actor="test")

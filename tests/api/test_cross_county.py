@@ -66,7 +66,7 @@ def test_a_county_a_token_gets_404_for_every_county_b_object(app, client, publis
 
 
 def test_a_revoked_token_gets_401_everywhere_it_worked(app, client, county, published_round, submitted_item, make_token):
-    from jifen.api import tokens
+    from jifen.identity import api_tokens as tokens
     from jifen.models import ApiToken
 
     ids = objects(published_round, submitted_item, "jiashan")

@@ -5,8 +5,8 @@ from decimal import Decimal
 import marshmallow as ma
 import pytest
 
-from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ItemSettings, ScoreItemType
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ItemSettings, ScoreItemType
 from tests.api.conftest import assert_error
 
 
@@ -80,7 +80,7 @@ def test_a_body_nested_too_deep_is_a_bad_request(client):
                  400, "bad_request")
 
 def test_list_of_a_round_with_nothing_published_is_404(client, county):
-    from jifen import programs
+    from jifen.programs import rounds as programs
 
     with county("jiashan") as session:
         found = programs.create_round(session, programs.programs(session)["hukou_transfer"],
@@ -92,8 +92,8 @@ def test_list_of_a_round_with_nothing_published_is_404(client, county):
 
 def test_calculator_agrees_with_the_scoring_function_and_stores_nothing(app, client, county):
     from jifen.models import AuditEvent, RuleVersion
-    from jifen.rules import county_item_types, preview_rules
-    from jifen.scoring import Declared, score
+    from jifen.points.rules import county_item_types, preview_rules
+    from jifen.points.scoring import Declared, score
     from sqlalchemy import func, select
 
     items = [{"item_type": "education", "input": {"level": "bachelor", "institution": "嘉兴学院", "graduated_on": "2015-07-01"}},
@@ -143,7 +143,7 @@ def test_errors_have_one_json_shape_and_never_an_html_page(client):
 
 
 def test_a_server_error_in_an_api_view_is_json(app, client, monkeypatch):
-    from jifen import programs
+    from jifen.programs import rounds as programs
 
     def broken(session):
         raise RuntimeError("boom")

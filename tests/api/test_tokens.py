@@ -15,7 +15,7 @@ def _audit(county, slug, action):
 
 
 def test_only_a_hash_is_stored_and_the_creation_is_audited(county, make_token):
-    from jifen.api.tokens import token_hash
+    from jifen.identity.api_tokens import token_hash
     from jifen.models import ApiToken
 
     token_id, token = make_token("jiashan")
@@ -40,7 +40,7 @@ def test_token_info_and_last_use(client, county, make_token):
 
 
 def test_missing_unknown_malformed_and_revoked_tokens_get_401(client, county, make_token):
-    from jifen.api import tokens
+    from jifen.identity import api_tokens as tokens
     from jifen.models import ApiToken
 
     token_id, token = make_token("jiashan")
@@ -69,8 +69,8 @@ def test_a_scope_the_token_lacks_is_403(client, make_token, submitted_item):
 
 
 def test_bad_token_input_is_refused_with_field_messages(county):
-    from jifen.api import tokens
-    from jifen.applications import ApplicationError
+    from jifen.identity import api_tokens as tokens
+    from jifen.points.applications import ApplicationError
 
     import pytest
 

@@ -6,11 +6,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from jifen import applications, evidence
-from jifen.enablement import enabled_plugin_names
+from jifen.county.context import current_county
+
+from jifen.points import applications
+
+from jifen.points import evidence
 from jifen.models import ApplicantProfile, AuditEvent, ItemReview, LedgerEntry, Message, User
-from jifen.plugin_manager import CountyHooks
-from jifen.rules import county_item_types
+from jifen.points.rules import county_item_types
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EDUCATION = {"level": "bachelor", "institution": "浙江大学", "graduated_on": "2012-06-30"}  # 80 points in Jiashan
@@ -30,7 +32,7 @@ def submitted(county, make_user, slug: str, *declared: tuple[str, dict], name: s
             item = applications.declare(session, application, types[item_type], data, actor=user.actor)
             evidence.store(session, item, "proof.pdf", io.BytesIO(PDF))
             ids.append(item.id)
-        applications.submit(session, CountyHooks(enabled_plugin_names(session)), application, user)
+        applications.submit(session, current_county(session).hooks, application, user)
         session.commit()
         return {"application": application.id, "items": ids, "user": person.id}
 

@@ -5,17 +5,17 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from jifen import review
-from jifen.enablement import enabled_plugin_names
+from jifen.county.context import current_county
+
+from jifen.points import review
 from jifen.exchange import verifications
 from jifen.models import Application, AuditEvent, DeclaredItem, ItemReview, LedgerEntry
-from jifen.plugin_manager import CountyHooks
 
 from .helpers import EDUCATION, SKILL, counts, csv_file, submitted, xlsx_file
 
 
 def run(session, data, *, department="education", **options):
-    return verifications.run_import(session, CountyHooks(enabled_plugin_names(session)), data, file_name="file",
+    return verifications.run_import(session, current_county(session).hooks, data, file_name="file",
                                     department=department, actor="user:clerk", **options)
 
 
@@ -32,7 +32,7 @@ def test_a_bad_file_writes_nothing_and_reports_each_bad_row_with_its_line_and_re
     first, second, third, fourth = (queues.item(n) for n in range(4))
     skill, haining = queues.skill["items"][0], queues.haining["items"][0]
     with county("jiashan") as session:  # decided on the item's page before the import
-        review.decide(session, CountyHooks(enabled_plugin_names(session)),
+        review.decide(session, current_county(session).hooks,
                       session.scalar(select(DeclaredItem).where(DeclaredItem.id == fourth)), "verified", None,
                       reviewer_actor="user:other")
         session.commit()

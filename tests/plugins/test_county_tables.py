@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from jifen.plugin_manager import catalog, load_installed_plugins
-from jifen.scoring import NOTE_CAPPED, NOTE_NOT_HIGHEST, NOTE_ONE_OF, Declared, Rules, score
-from jifen.tenant_folders import read_spec
+from jifen.plugin.manager import catalog, load_installed_plugins
+from jifen.points.scoring import NOTE_CAPPED, NOTE_NOT_HIGHEST, NOTE_ONE_OF, Declared, Rules, score
+from jifen.county.folders import read_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2025-06-30"

@@ -4,9 +4,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from jifen.eligibility import ApplicantFacts
-from jifen.plugin_manager import CountyHooks, load_installed_plugins
-from jifen.tenant_folders import read_spec
+from jifen.points.eligibility import ApplicantFacts
+from jifen.plugin.manager import CountyHooks, load_installed_plugins
+from jifen.county.folders import read_spec
 from jifen_plugins import family_planning
 from jifen_plugins.family_planning import FAMILY_PLANNING
 

@@ -9,12 +9,18 @@ import marshmallow as ma
 import pytest
 from sqlalchemy import select
 
-from jifen import clock, family, programs, ranking
+from jifen import clock
+
+from jifen.points import family
+
+from jifen.programs import rounds as programs
+
+from jifen.ranking import runs as ranking
 from jifen.identity.national_id import check_digit
 from jifen.models import Application, ProgramApplication, ProgramRound, RankingResult, User
-from jifen.programs import ApplicantContext, Child
-from jifen.tenancy import require_tenant
-from jifen.tenant_folders import read_spec
+from jifen.programs.rounds import ApplicantContext, Child
+from jifen.county.tenancy import require_tenant
+from jifen.county.folders import read_spec
 from jifen_plugins.kindergarten import PROGRAM, KindergartenApplication, KindergartenSettings, check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,7 +160,7 @@ def test_a_kindergarten_outside_the_round_is_refused(county, make_user, on_day):
     person = confirmed_applicant(county, make_user, "jiashan", children=[("小红", "20240310")])
     with county("jiashan") as session:
         user = session.scalar(select(User).where(User.id == person.id))
-        from jifen.applications import ApplicationError
+        from jifen.points.applications import ApplicationError
 
         with pytest.raises(ApplicationError, match="Choose one of this round's kindergarten"):
             programs.apply(session, programs.programs(session)["kindergarten"], user,

@@ -9,12 +9,18 @@ import marshmallow as ma
 import pytest
 from sqlalchemy import select
 
-from jifen import clock, family, programs, ranking
+from jifen import clock
+
+from jifen.points import family
+
+from jifen.programs import rounds as programs
+
+from jifen.ranking import runs as ranking
 from jifen.identity.national_id import check_digit
 from jifen.models import Application, ProgramApplication, ProgramRound, RankingResult, User
-from jifen.programs import ApplicantContext, Child, Spouse
-from jifen.tenancy import require_tenant
-from jifen.tenant_folders import read_spec
+from jifen.programs.rounds import ApplicantContext, Child, Spouse
+from jifen.county.tenancy import require_tenant
+from jifen.county.folders import read_spec
 from jifen_plugins.resident_medical_insurance import (
     PROGRAM, MedicalInsuranceApplication, ResidentMedicalInsuranceSettings, check,
 )

@@ -8,9 +8,9 @@ from pathlib import Path
 import marshmallow as ma
 import pytest
 
-from jifen.plugin_kinds import CATEGORIES
-from jifen.plugin_manager import catalog, load_installed_plugins
-from jifen.tenant_folders import read_spec
+from jifen.plugin.kinds import CATEGORIES
+from jifen.plugin.manager import catalog, load_installed_plugins
+from jifen.county.folders import read_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILT_IN = ("education", "skill", "social_insurance", "residence_permit", "housing", "age", "patents", "awards",

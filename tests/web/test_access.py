@@ -7,8 +7,10 @@ from flask import url_for
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from jifen.county.context import current_county
+
 from jifen.identity.national_id import check_digit
-from jifen.plugin_manager import catalog
+from jifen.plugin.manager import catalog
 
 PUBLIC_ENDPOINTS = {
     "static", "platform.index", "platform.healthz", "platform.login",
@@ -37,11 +39,13 @@ def county_objects(county, make_user, slug: str) -> dict:
     """One object of each kind a URL can name, owned by an applicant of ``slug``, submitted for review."""
     from datetime import date
 
-    from jifen import applications, evidence, family
-    from jifen.enablement import enabled_plugin_names
+    from jifen.points import applications
+
+    from jifen.points import evidence
+
+    from jifen.points import family
     from jifen.models import ApplicantProfile, User
-    from jifen.plugin_manager import CountyHooks
-    from jifen.rules import county_item_types
+    from jifen.points.rules import county_item_types
 
     person = make_user(slug)
     first17 = "33040220150601002"
@@ -54,13 +58,13 @@ def county_objects(county, make_user, slug: str) -> dict:
                                     {"level": "college", "institution": "嘉兴学院", "graduated_on": "2015-07-01"},
                                     actor="test")
         record = evidence.store(session, item, "d.pdf", io.BytesIO(b"%PDF-1.4 test"))
-        applications.submit(session, CountyHooks(enabled_plugin_names(session)), application, user)
-        from jifen import programs
+        applications.submit(session, current_county(session).hooks, application, user)
+        from jifen.programs import rounds as programs
 
         found = programs.create_round(session, programs.programs(session)["school_enrollment"],
                                       {"name": "2026 秋季", "opens_on": "2026-03-01", "closes_on": "2026-04-30",
                                        "quota": 10}, actor="test")
-        from jifen.api import tokens
+        from jifen.identity import api_tokens as tokens
 
         token = tokens.create(session, "测试系统", ["lists:read"], None, actor="test")
         session.commit()

@@ -66,7 +66,7 @@ def test_upload_whose_bytes_are_not_what_the_name_says_is_refused(client, make_u
     with county("jiashan") as session:
         records = session.scalars(select(EvidenceFile).where(EvidenceFile.item_id == item_id)).all()
         assert len(records) == 1 and records[0].sha256 == hashlib.sha256(PDF).hexdigest()
-        from jifen import evidence
+        from jifen.points import evidence
 
         with app.app_context():
             assert hashlib.sha256(evidence.path_of(records[0]).read_bytes()).hexdigest() == records[0].sha256

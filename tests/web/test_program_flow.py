@@ -4,7 +4,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from jifen import clock, ledger
+from jifen import clock
+
+from jifen.points import ledger
 from jifen.models import Application, DeclaredItem, Offer, RankingRun
 
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.hookspecs import hookimpl
-from jifen.plugin_kinds import ScoreItemType
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ScoreItemType
 
 from jifen_sanitation_bonus.i18n import _l
 from jifen_sanitation_bonus.settings import Settings

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin_kinds import ItemSettings
+from jifen.plugin.kinds import ItemSettings
 
 
 class Settings(ItemSettings):

@@ -1,0 +1,91 @@
+"""The application factory (Flask's tutorial pattern): ``create_app()`` builds one configured app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from jinja2 import ChoiceLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from jifen.config import REPO_ROOT, load_config
+from jifen.db.session import Database, close_session
+from jifen.plugin.manager import load_installed_plugins
+from jifen.web.plugin_templates import PluginTemplateLoader
+from jifen.web.plugin_templates import init_app as init_plugin_templates
+from jifen.http.theme import TenantThemeLoader
+
+log = logging.getLogger("jifen")
+
+
+ID_MAX = 2**63 - 1  # ids are BIGINT (jifen.db.ids)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number past what a BIGINT holds is no object, so it does not
+    match (404) instead of reaching the database as an error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+class JifenFlask(Flask):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = IdConverter
+
+    def create_global_jinja_loader(self):
+        return ChoiceLoader([super().create_global_jinja_loader(), TenantThemeLoader(self), PluginTemplateLoader()])
+
+    def url_for(self, endpoint, **values):
+        url = super().url_for(endpoint, **values)
+        # On a county's own host name the /<county> prefix is implied (see HostTenantMiddleware).
+        host_slug = request.environ.get("jifen.host_tenant") if _has_request() else None
+        if host_slug and not values.get("_external"):
+            root = request.script_root
+            prefix = f"{root}/{host_slug}"
+            if url == prefix or url.startswith(prefix + "/") or url.startswith(prefix + "?"):
+                url = root + url[len(prefix):] or "/"
+                if url.startswith("?"):
+                    url = "/" + url
+        return url
+
+
+def _has_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    instance_path = Path(os.environ.get("JIFEN_INSTANCE_PATH") or REPO_ROOT / "instance")
+    app = JifenFlask("jifen", instance_path=str(instance_path))
+    app.config.update(load_config(instance_path, overrides))
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    app.extensions["jifen.db"] = Database(app.config["DATABASE_URL"])
+    load_installed_plugins()
+
+    from jifen.api import errors as api_errors
+    from jifen.api import register_api
+    from jifen.http import security, tenant_routing
+    from jifen.web import errors as page_errors
+    from jifen.web import register_web
+
+    tenant_routing.init_app(app)
+    security.init_app(app)
+    register_web(app)
+    register_api(app)
+    # One error handler for both: the API answers in its JSON shape, pages with a page.
+    page_errors.init_app(app, json_errors=(api_errors.is_api_request, api_errors.http_error_response))
+    init_plugin_templates(app)
+    if app.config["JIFEN_TRUSTED_PROXIES"]:
+        # Client address and scheme from the load balancer (rate limits key on the address).
+        proxies = app.config["JIFEN_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.teardown_appcontext(close_session)
+    return app

@@ -1,0 +1,1 @@
+"""Counties: the bound county (tenancy), looking one up, its County context, plugin enablement, county folders."""

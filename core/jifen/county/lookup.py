@@ -1,0 +1,53 @@
+"""Finding a county by its slug: the one look-up a request, a CLI command, a job and the test kit use."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app
+from sqlalchemy import select
+
+from jifen.db.session import get_db
+from jifen.models import Tenant
+from jifen.county.tenancy import TenantRef
+
+TENANT_CACHE_SECONDS = 5.0
+
+
+def _tenant_cache() -> dict[str, tuple[float, TenantRef]]:
+    return current_app.extensions.setdefault("jifen.tenant_cache", {})
+
+
+def lookup_tenant(slug: str) -> TenantRef | None:
+    """The county called ``slug``, read on its own short connection (before any tenant transaction).
+
+    Found counties are kept for a few seconds per process (their name and colours change rarely;
+    ``jifen tenants load`` forgets them at once in its own process); unknown slugs are never cached.
+    """
+    now = time.monotonic()
+    cache = _tenant_cache()
+    cached = cache.get(slug)
+    if cached is not None and now - cached[0] < TENANT_CACHE_SECONDS:
+        return cached[1]
+    with get_db().engine.connect() as conn:
+        row = conn.execute(select(Tenant.__table__).where(Tenant.slug == slug)).mappings().first()
+    if row is None:
+        cache.pop(slug, None)
+        return None
+    tenant = TenantRef(
+        id=row["id"],
+        slug=row["slug"],
+        name_zh=row["name_zh"],
+        name_en=row["name_en"],
+        hotline=row["hotline"],
+        primary_color=row["primary_color"],
+        accent_color=row["accent_color"],
+        logo=row["logo"],
+        settings=dict(row["settings"] or {}),
+    )
+    cache[slug] = (now, tenant)
+    return tenant
+
+
+def forget_tenants() -> None:
+    _tenant_cache().clear()

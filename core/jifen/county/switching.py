@@ -1,0 +1,25 @@
+"""Switching a plugin for a county: the enablement row, its audit record, and the rule version it makes."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from jifen.county.enablement import store_enablement
+from jifen.plugin.manager import catalog
+from jifen.points.rules import ensure_current_version
+
+
+def set_plugin_enabled(
+    session: Session, name: str, enabled: bool, *, actor: str, settings: dict | None = None,
+    new_rule_version: bool = True,
+) -> bool:
+    """Switch ``name`` for the bound county; returns whether anything changed. Audited.
+
+    A change to a score item plugin makes a new rule version, unless the caller makes one itself
+    after several changes (``new_rule_version=False``, as loading a county folder does).
+    """
+    changed = store_enablement(session, name, enabled, actor=actor, settings=settings)
+    if changed and new_rule_version and catalog()[name].score_items:
+        session.flush()
+        ensure_current_version(session, actor=actor, note=f"plugin {name} {'on' if enabled else 'off'}")
+    return changed

@@ -1,0 +1,1 @@
+"""The database: engine and tenant-scoped sessions, row ids, SQL functions, migrations."""

@@ -1,0 +1,57 @@
+"""Helpers for Alembic revisions of the core and of plugins that own tenant tables.
+
+Call :func:`tenant_table_created` after creating a tenant-owned table: on PostgreSQL it switches on
+row-level security with the county policy (the second wall behind the ORM scoping).
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from jifen.db.session import RLS_SETTING
+
+_TENANT_EXPR = f"NULLIF(current_setting('{RLS_SETTING}', true), '')::integer"
+
+
+def tenant_table_created(table: str) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY {table}_county ON {table} "
+        f"USING (tenant_id = {_TENANT_EXPR}) WITH CHECK (tenant_id = {_TENANT_EXPR})"
+    )
+
+
+def tenant_table_dropping(table: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP POLICY IF EXISTS {table}_county ON {table}")
+
+
+def make_append_only(table: str) -> None:
+    """Refuse UPDATE and DELETE on ``table`` with triggers (both dialects)."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION jifen_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION jifen_append_only()"
+        )
+    elif dialect == "sqlite":
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+
+def drop_append_only(table: str) -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+    elif dialect == "sqlite":
+        for event in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event}")

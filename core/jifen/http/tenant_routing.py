@@ -1,0 +1,75 @@
+"""Resolving the county of a request: from its host name, or from the first path segment.
+
+* Production: each county has its own domain (``tenant_hosts``). :class:`HostTenantMiddleware`
+  turns ``https://<county host>/x`` into the path ``/<slug>/x`` before routing, and
+  ``url_for`` drops the prefix again on that host.
+* Embedded default: ``http://127.0.0.1:5000/<slug>/x``.
+
+Routes under ``/<tenant>`` get the county bound (and the ``tenant`` value removed) before the
+view runs; an unknown county is a 404, never a fallback to some default county.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, g
+from sqlalchemy import select
+
+from jifen.models import Tenant, TenantHost
+from jifen.county.lookup import lookup_tenant
+from jifen.county.tenancy import pop_tenant, push_tenant
+
+_UNPREFIXED = ("/static/",)
+
+
+class HostTenantMiddleware:
+    def __init__(self, wsgi_app, app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        host = (environ.get("HTTP_HOST") or "").split(":")[0].lower()
+        if host and host not in self.app.config["JIFEN_PLATFORM_HOSTS"]:
+            slug = self._slug_for_host(host)
+            path = environ.get("PATH_INFO", "/")
+            if slug is not None and not path.startswith(_UNPREFIXED):
+                environ["jifen.host_tenant"] = slug
+                environ["PATH_INFO"] = f"/{slug}{path}"
+        return self.wsgi_app(environ, start_response)
+
+    def _slug_for_host(self, host: str) -> str | None:
+        with get_db_from(self.app).engine.connect() as conn:
+            return conn.execute(
+                select(Tenant.slug).join(TenantHost, TenantHost.tenant_id == Tenant.id).where(TenantHost.host == host)
+            ).scalar()
+
+
+def get_db_from(app: Flask):
+    return app.extensions["jifen.db"]
+
+
+def init_app(app: Flask) -> None:
+    app.wsgi_app = HostTenantMiddleware(app.wsgi_app, app)
+
+    @app.url_value_preprocessor
+    def _bind_tenant(endpoint, values):
+        if not values or "tenant" not in values:
+            return
+        slug = values.pop("tenant")
+        tenant = lookup_tenant(slug) if isinstance(slug, str) and len(slug) <= 40 else None
+        if tenant is None:
+            abort(404)
+        g.tenant = tenant
+        g._tenant_token = push_tenant(tenant)
+
+    @app.url_defaults
+    def _add_tenant(endpoint, values):
+        if "tenant" in values or g.get("tenant") is None:
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            values["tenant"] = g.tenant.slug
+
+    @app.teardown_request
+    def _unbind_tenant(exc=None):
+        token = g.pop("_tenant_token", None)
+        if token is not None:
+            pop_tenant(token)

@@ -1,0 +1,123 @@
+"""Service programs in a county: rounds with quotas, applications to them, ranking runs and results.
+
+A ranking run is a record: its inputs (a snapshot per application), its parameters and seed, its
+ordered results and their SHA-256 digest. Results are never edited; publishing switches which run
+is current (DESIGN.md, "Points, applications and ranking").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jifen.db.session import Base, TenantScoped, utcnow
+from jifen.db.ids import new_id
+from jifen.models.application import POINTS
+
+
+class ProgramRound(TenantScoped, Base):
+    """One cycle of a program: its application window, quota and sub-quotas, the frozen rules."""
+
+    __tablename__ = "program_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
+    program_key: Mapped[str] = mapped_column(String(60), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    opens_on: Mapped[date]
+    closes_on: Mapped[date]
+    quota: Mapped[int | None] = mapped_column(nullable=True)  # None: threshold entitlement, no quota
+    sub_quotas: Mapped[dict] = mapped_column(JSON, default=dict)  # {"魏塘街道": 40, ...}
+    threshold: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    second_round: Mapped[bool] = mapped_column(default=False)
+    second_round_cap_percent: Mapped[int] = mapped_column(default=10)
+    cutoff_ties: Mapped[str] = mapped_column(String(10), default="strict")  # "strict" or "all"
+    rule_version: Mapped[int | None] = mapped_column(nullable=True)  # frozen when the window closes
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProgramApplication(TenantScoped, Base):
+    __tablename__ = "program_applications"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "round_id"], ["program_rounds.tenant_id", "program_rounds.id"]),
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
+        UniqueConstraint("tenant_id", "round_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
+    round_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[int]
+    sub_quota: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)  # the program's own fields
+    status: Mapped[str] = mapped_column(String(20), default="applied")  # applied, withdrawn
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RankingRun(TenantScoped, Base):
+    __tablename__ = "ranking_runs"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "round_id"], ["program_rounds.tenant_id", "program_rounds.id"]),
+        # At most one current run per round, as a rule of the database (a partial unique index).
+        Index("uq_ranking_runs_current", "tenant_id", "round_id", unique=True,
+              postgresql_where=text("is_current"), sqlite_where=text("is_current")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
+    round_id: Mapped[int] = mapped_column(index=True)
+    rule_version: Mapped[int | None] = mapped_column(nullable=True)
+    plugin_versions: Mapped[dict] = mapped_column(JSON, default=dict)
+    seed: Mapped[int]
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # quota, sub-quotas, mode, tie-breaks, ...
+    digest: Mapped[str] = mapped_column(String(64))
+    input_count: Mapped[int] = mapped_column(default=0)
+    allocated_count: Mapped[int] = mapped_column(default=0)
+    cutoff: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    is_current: Mapped[bool] = mapped_column(default=False)
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RankingInput(TenantScoped, Base):
+    """The snapshot a run ranked: what each application had when the run was made.
+
+    No foreign keys (decision 0010): rows are written only by :mod:`jifen.ranking.snapshot`, in one
+    statement, under the run it created moments before in the same transaction.
+    """
+
+    __tablename__ = "ranking_inputs"
+    tenant_foreign_key = False
+
+    run_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    program_application_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int]
+    sub_quota: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    family_key: Mapped[str | None] = mapped_column(String(64), nullable=True)  # both spouses share it
+    points: Mapped[Decimal] = mapped_column(POINTS)
+    # The program's tie-break chain as numbers where higher ranks first (earlier times are negated).
+    tb1: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    tb2: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    tb3: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    tb4: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    lottery: Mapped[int]  # from the run's seed and the application id
+
+
+class RankingResult(TenantScoped, Base):
+    """A run's result for one application. No foreign keys, like :class:`RankingInput`."""
+
+    __tablename__ = "ranking_results"
+    tenant_foreign_key = False
+    __table_args__ = (
+        Index("ix_ranking_results_order", "tenant_id", "run_id", "position"),
+    )
+
+    run_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    program_application_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int]  # 1.. over the whole run, in the total order
+    sub_quota: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    sub_position: Mapped[int | None] = mapped_column(nullable=True)  # rank within the sub-quota
+    points: Mapped[Decimal] = mapped_column(POINTS)
+    outcome: Mapped[str] = mapped_column(String(30))  # allocated, waitlisted, served_by_spouse, below_threshold
+    allocation_round: Mapped[int | None] = mapped_column(nullable=True)  # 1, or 2 for the second round
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)

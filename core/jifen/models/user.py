@@ -1,0 +1,84 @@
+"""People: a county's users (applicants, reviewers, county administrators) and platform administrators."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jifen.db.session import Base, TenantScoped, utcnow
+from jifen.db.ids import new_id
+
+ROLES = ("applicant", "reviewer", "admin")
+
+
+def _fingerprint(password_hash: str) -> str:
+    # Part of the login session id: changing the password ends every other session.
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:12]
+
+
+class User(TenantScoped, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "mobile"),
+        UniqueConstraint("tenant_id", "id_number_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
+    real_name: Mapped[str] = mapped_column(String(50))
+    # National ID number: encrypted at rest, found by a keyed hash (jifen.identity.protect).
+    id_number_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number_hash: Mapped[str] = mapped_column(String(64))
+    mobile: Mapped[str] = mapped_column(String(11))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="applicant")
+    department: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    # flask-login protocol
+    is_authenticated = True
+    is_anonymous = False
+    is_platform_admin = False
+
+    def get_id(self) -> str:
+        return f"u:{self.tenant_id}:{self.id}:{_fingerprint(self.password_hash)}"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.id}"
+
+
+class PlatformAdmin(Base):
+    """Operates the whole deployment; acts as a county administrator in every county."""
+
+    __tablename__ = "platform_admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    is_authenticated = True
+    is_anonymous = False
+    is_platform_admin = True
+    role = "platform_admin"
+    department = None
+    real_name = property(lambda self: self.username)
+
+    def get_id(self) -> str:
+        return f"p:{self.id}:{_fingerprint(self.password_hash)}"
+
+    def has_role(self, *roles: str) -> bool:
+        return "admin" in roles or "platform_admin" in roles
+
+    @property
+    def actor(self) -> str:
+        return f"platform:{self.username}"

@@ -1,0 +1,190 @@
+"""The two declarative plugin kinds of DESIGN.md: score item types and service programs.
+
+A plugin returns instances of these from ``register_score_item_types`` and ``register_service_programs``.
+They are plain frozen data: the core reads them, stores nothing of them but their keys, and calls
+``ScoreItemType.score`` only when an item is verified or rules are re-applied.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+import marshmallow as ma
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+
+# Score categories of the Jiaxing scheme (DOMAIN.md).
+CATEGORIES = (
+    "basic_status",
+    "personal_quality",
+    "residence",
+    "family_planning",
+    "patents_innovation",
+    "investment_tax",
+    "social_service",
+    "awards",
+    "deductions",
+)
+
+QUOTA_MODES = ("headcount", "cutoff", "threshold")
+FAMILY_RULES = (None, "higher_ranked_spouse", "higher_ranked_parent")
+OFFER_RULES = (None, "decline_forfeits", "decline_passes_on")
+
+
+class EmptySettings(ma.Schema):
+    """Settings schema for a declaration that has none."""
+
+
+class ItemSettings(ma.Schema):
+    """Base for score item settings: every item type may be capped by the county.
+
+    ``cap`` limits what all of an applicant's items of this type count together (e.g. awards: cap 60).
+    """
+
+    cap = ma.fields.Decimal(allow_none=True, load_default=None, as_string=True, validate=ma.validate.Range(min=0))
+
+
+AGGREGATES = ("max", "sum", "single")
+
+
+class ProgramSettings(ma.Schema):
+    """Base for service program settings: ``start_on``, the day the county brings the program in
+    (before it the portal shows the program as coming, with its date, and nobody can apply), and
+    ``offer_days``, the working days an applicant has to accept or decline an offered place.
+    """
+
+    start_on = ma.fields.Date(allow_none=True, load_default=None, metadata={"label": {
+        "zh": "开始实施日期", "en": "Start date"}})
+    offer_days = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=60), metadata={"label": {
+        "zh": "名额答复期限（工作日）", "en": "Working days to answer an offer"}})
+
+def localized(names: dict[str, str], locale: str) -> str:
+    """Pick ``names[locale]``, falling back to Chinese, then English, then any."""
+    for candidate in (locale, locale.split("_")[0], "zh", "en"):
+        if candidate in names:
+            return names[candidate]
+    return next(iter(names.values()), "")
+
+
+def _check_common(kind: str, key: str, names: dict[str, str]) -> None:
+    if not KEY_PATTERN.match(key):
+        raise ValueError(f"{kind} key {key!r} must be lower-case letters, digits and underscores")
+    if "zh" not in names or "en" not in names:
+        raise ValueError(f"{kind} {key!r} needs names in 'zh' and 'en'")
+
+
+@dataclass(frozen=True)
+class ScoreItemType:
+    """One kind of thing that earns (or loses) points.
+
+    :param key: unique name, e.g. ``"education"``.
+    :param category: one of :data:`CATEGORIES`.
+    :param names: ``{"zh": ..., "en": ...}``.
+    :param input_schema: marshmallow schema of what an applicant declares.
+    :param evidence: kinds of document the applicant uploads, e.g. ``("diploma",)``.
+    :param department: key of the department that verifies it (``education``, ``police``, ...).
+    :param settings_schema: marshmallow schema of the county's points table and cap; derive it from
+        :class:`ItemSettings`.
+    :param score: pure function ``(verified_input, settings) -> Decimal``: what one item is worth.
+        ``settings`` is the county's loaded settings plus ``"as_of"``, the date the rules apply on
+        (for ages and years). Negative for deductions.
+    :param aggregate: how several items of this type count together: ``"max"`` (only the highest
+        counts: education, skill), ``"sum"`` (all count, up to the cap: patents, awards) or
+        ``"single"`` (an applicant declares it once: age, residence).
+    :param cap_group: optional ``(verified_input, settings) -> (group, cap)``: items of this type in
+        the same group share ``cap`` (``None``: no cap), applied by the core before the type's ``cap``
+        (social service: volunteering and blood each up to 10; awards: per level).
+    :param department_of: optional ``(input) -> department key`` when the verifying department
+        depends on the input (blood donation goes to health, volunteering to civil affairs).
+    :param sample: optional ``(random.Random) -> dict``: a realistic input for synthetic applicants
+        (``jifen demo-data``, benchmarks, property tests); it must pass ``input_schema``.
+
+    Input schema fields carry their labels for the portal's forms in ``metadata``:
+    ``metadata={"label": {"zh": ..., "en": ...}}``, and for a ``OneOf`` field
+    ``metadata={"choices": {value: {"zh": ..., "en": ...}}}``.
+    """
+
+    key: str
+    category: str
+    names: dict[str, str]
+    input_schema: type[ma.Schema]
+    department: str
+    score: Callable[[dict, dict], Decimal]
+    evidence: tuple[str, ...] = ()
+    settings_schema: type[ma.Schema] = ItemSettings
+    aggregate: str = "max"
+    cap_group: Callable[[dict, dict], tuple[str, Decimal | None]] | None = None
+    department_of: Callable[[dict], str] | None = None
+    sample: Callable[[random.Random], dict] | None = None
+
+    def __post_init__(self) -> None:
+        _check_common("score item type", self.key, self.names)
+        if self.category not in CATEGORIES:
+            raise ValueError(f"score item type {self.key!r}: unknown category {self.category!r}")
+        if self.aggregate not in AGGREGATES:
+            raise ValueError(f"score item type {self.key!r}: aggregate must be one of {AGGREGATES}")
+
+    def name(self, locale: str) -> str:
+        return localized(self.names, locale)
+
+    def department_for(self, data: dict) -> str:
+        return self.department_of(data) if self.department_of else self.department
+
+
+@dataclass(frozen=True)
+class ServiceProgram:
+    """A public service handed out by rank within a published quota.
+
+    :param key: unique name, e.g. ``"school_enrollment"``.
+    :param names: ``{"zh": ..., "en": ...}``; ``summaries`` likewise, one sentence for the portal.
+    :param quota_mode: ``headcount`` (fixed number of places), ``cutoff`` (cutoff score) or
+        ``threshold`` (everyone above a threshold, no quota).
+    :param sub_quota_by: what the quota is split by (``"town"``, ``"school"``) or ``None``.
+    :param tie_breaks: ordered subtotal names that break equal totals before the seeded lottery.
+    :param publication_days: working days the provisional list is published (公示).
+    :param family_rule: ``"higher_ranked_spouse"`` (a couple is served by the higher-ranked spouse),
+        ``"higher_ranked_parent"`` (a child's place goes by the higher-scoring parent) or ``None``.
+    :param offer_rule: ``"decline_forfeits"``, ``"decline_passes_on"`` or ``None``.
+    :param settings_schema: marshmallow schema of the county's settings for the program; derive it
+        from :class:`ProgramSettings` (``start_on``).
+    :param application_schema: marshmallow schema of the program's own fields an applicant fills in
+        (drawn like score item inputs, with ``metadata`` labels). A field named as ``sub_quota_by``
+        gives the application's sub-quota (its town or school).
+    :param check: optional ``(fields, applicant, settings) -> list of messages``: the program's own
+        eligibility (a child of the right age, income and housing need); ``applicant`` is a
+        :class:`jifen.programs.rounds.ApplicantContext`. Any message refuses the application.
+    """
+
+    key: str
+    names: dict[str, str]
+    quota_mode: str
+    summaries: dict[str, str] = field(default_factory=dict)
+    sub_quota_by: str | None = None
+    tie_breaks: tuple[str, ...] = ()
+    publication_days: int = 5
+    family_rule: str | None = None
+    offer_rule: str | None = None
+    settings_schema: type[ma.Schema] = ProgramSettings
+    application_schema: type[ma.Schema] = EmptySettings
+    check: Callable[[dict, object, dict], list] | None = None
+
+    def __post_init__(self) -> None:
+        _check_common("service program", self.key, self.names)
+        if self.quota_mode not in QUOTA_MODES:
+            raise ValueError(f"service program {self.key!r}: quota_mode must be one of {QUOTA_MODES}")
+        if self.family_rule not in FAMILY_RULES:
+            raise ValueError(f"service program {self.key!r}: family_rule must be one of {FAMILY_RULES}")
+        if self.offer_rule not in OFFER_RULES:
+            raise ValueError(f"service program {self.key!r}: offer_rule must be one of {OFFER_RULES}")
+        if self.publication_days < 1:
+            raise ValueError(f"service program {self.key!r}: publication_days must be at least 1")
+
+    def name(self, locale: str) -> str:
+        return localized(self.names, locale)
+
+    def summary(self, locale: str) -> str:
+        return localized(self.summaries, locale) if self.summaries else ""

@@ -1,0 +1,70 @@
+"""Veto conditions (一票否决): who may submit a points application at all.
+
+The conditions come from plugins through the ``check_eligibility`` hook; the core's default plugin
+:mod:`jifen.default_plugins.basic_eligibility` holds the ones every scheme has (residence permit,
+continuous work in the county, no criminal penalty, minor children without a record), each
+switchable in the county's ``[eligibility]`` settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jifen.models import ApplicantProfile, FamilyMember
+from jifen.plugin.manager import CountyHooks
+from jifen.county.tenancy import require_tenant
+
+
+@dataclass(frozen=True)
+class Child:
+    birth_date: date
+    criminal_record: bool
+
+
+@dataclass(frozen=True)
+class ApplicantFacts:
+    has_residence_permit: bool = False
+    works_in_county_since: date | None = None
+    criminal_penalty: bool = False
+    births_over_quota: bool = False
+    children: tuple[Child, ...] = field(default=())
+    as_of: date = field(default_factory=date.today)
+
+
+@dataclass(frozen=True)
+class Veto:
+    """A failed condition: a stable key, and the message the applicant reads (a lazy string)."""
+
+    key: str
+    message: object
+
+
+def facts_for(session: Session, user_id: int, as_of: date | None = None) -> ApplicantFacts:
+    profile = session.get(ApplicantProfile, (require_tenant().id, user_id))
+    children = tuple(
+        Child(m.birth_date, m.criminal_record)
+        for m in session.scalars(select(FamilyMember).where(FamilyMember.user_id == user_id,
+                                                            FamilyMember.relation == "child"))
+    )
+    if profile is None:
+        return ApplicantFacts(children=children, as_of=as_of or date.today())
+    return ApplicantFacts(
+        has_residence_permit=profile.has_residence_permit,
+        works_in_county_since=profile.works_in_county_since,
+        criminal_penalty=profile.criminal_penalty,
+        births_over_quota=profile.births_over_quota,
+        children=children,
+        as_of=as_of or date.today(),
+    )
+
+
+def vetoes(hooks: CountyHooks, facts: ApplicantFacts) -> list[Veto]:
+    settings = dict(require_tenant().settings.get("eligibility", {}))
+    found: list[Veto] = []
+    for result in hooks.check_eligibility(applicant=facts, settings=settings):
+        found.extend(result or [])
+    return found

@@ -1,0 +1,1 @@
+"""Service programs: rounds and applying, publication, offers, transparency."""

@@ -1,0 +1,199 @@
+"""Service programs in a county: rollout dates, rounds (cycles) and applying to them.
+
+A county brings programs in all at once or one at a time: a program whose ``start_on`` is still
+ahead shows as coming, with its date, and cannot be applied for. A round is open between its
+``opens_on`` and ``closes_on``; outside it the applicant is told when the next one opens. When a
+round closes, the rule version in force at its close is frozen for its ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import marshmallow as ma
+from jifen.county.context import current_county
+from jifen.text import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jifen import audit, clock
+from jifen.points.applications import ApplicationError
+from jifen.county.enablement import plugin_settings
+from jifen.points.family import members
+from jifen.models import Application, ApplicantProfile, ProgramApplication, ProgramRound, RuleVersion, User
+from jifen.models.application import CONFIRMED
+from jifen.plugin.kinds import ServiceProgram
+from jifen.plugin.manager import plugin_of
+from jifen.county.tenancy import require_tenant
+
+
+@dataclass(frozen=True)
+class Child:
+    member_id: int
+    name: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class Spouse:
+    member_id: int
+    name: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class ApplicantContext:
+    """What a program's ``check`` may look at: the declared children and spouse (if any)."""
+
+    user_id: int
+    town: str | None
+    children: tuple[Child, ...] = field(default=())
+    as_of: date = field(default_factory=lambda: clock.today())
+    spouse: Spouse | None = None
+
+
+def programs(session: Session) -> dict[str, ServiceProgram]:
+    return {p.key: p for p in current_county(session).programs}
+
+
+def settings_of(session: Session, program: ServiceProgram) -> dict:
+    return program.settings_schema().load(plugin_settings(session, plugin_of(program.key)))
+
+
+def start_date(session: Session, program: ServiceProgram) -> date | None:
+    return settings_of(session, program).get("start_on")
+
+
+def started(session: Session, program: ServiceProgram, today: date | None = None) -> bool:
+    start = start_date(session, program)
+    return start is None or start <= (today or clock.today())
+
+
+def rounds_of(session: Session, program_key: str) -> list[ProgramRound]:
+    return list(session.scalars(select(ProgramRound).where(ProgramRound.program_key == program_key)
+                                .order_by(ProgramRound.opens_on)))
+
+
+def open_round(session: Session, program_key: str, today: date | None = None) -> ProgramRound | None:
+    today = today or clock.today()
+    return next((r for r in rounds_of(session, program_key) if r.opens_on <= today <= r.closes_on), None)
+
+
+def next_round(session: Session, program_key: str, today: date | None = None) -> ProgramRound | None:
+    today = today or clock.today()
+    return next((r for r in rounds_of(session, program_key) if r.opens_on > today), None)
+
+
+class RoundSchema(ma.Schema):
+    """A round as an administrator enters it."""
+
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100))
+    opens_on = ma.fields.Date(required=True)
+    closes_on = ma.fields.Date(required=True)
+    quota = ma.fields.Integer(allow_none=True, load_default=None, validate=ma.validate.Range(min=1, max=10_000_000))
+    sub_quotas = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
+                                values=ma.fields.Integer(validate=ma.validate.Range(min=1)), load_default=dict)
+    threshold = ma.fields.Decimal(allow_none=True, load_default=None)
+    second_round = ma.fields.Boolean(load_default=False)
+    second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
+    cutoff_ties = ma.fields.String(load_default="strict", validate=ma.validate.OneOf(("strict", "all")))
+
+    @ma.validates_schema
+    def _consistent(self, data, **kwargs):
+        if data["closes_on"] < data["opens_on"]:
+            raise ma.ValidationError(_l("The window closes before it opens."), "closes_on")
+        if data.get("sub_quotas") and data.get("quota") is not None and sum(data["sub_quotas"].values()) != data["quota"]:
+            raise ma.ValidationError(_l("The sub-quotas must add up to the quota."), "sub_quotas")
+
+
+def create_round(session: Session, program: ServiceProgram, raw: dict, *, actor: str) -> ProgramRound:
+    try:
+        data = RoundSchema().load(raw)
+    except ma.ValidationError as exc:
+        raise ApplicationError(_l("Please correct the marked fields."), exc.messages) from None
+    if program.quota_mode in ("headcount", "cutoff") and data.get("quota") is None:
+        message = _l("This program hands out places by rank: give the quota.")
+        raise ApplicationError(message, {"quota": [message]})
+    if (program.quota_mode == "threshold" and data.get("threshold") is None
+            and settings_of(session, program).get("threshold") is None):  # else the county's threshold applies
+        message = _l("This program admits everyone above a threshold: give the threshold.")
+        raise ApplicationError(message, {"threshold": [message]})
+    overlapping = [r for r in rounds_of(session, program.key)
+                   if r.opens_on <= data["closes_on"] and data["opens_on"] <= r.closes_on]
+    if overlapping:
+        message = _l("This window overlaps round %(name)s.", name=overlapping[0].name)
+        raise ApplicationError(message, {"opens_on": [message]})
+    found = ProgramRound(program_key=program.key, **data)
+    session.add(found)
+    session.flush()
+    audit.record(session, "round.created", actor=actor, target_type="round", target_id=found.id,
+                 details={"program": program.key, "quota": data.get("quota"), "sub_quotas": data.get("sub_quotas"),
+                          "opens_on": data["opens_on"].isoformat(), "closes_on": data["closes_on"].isoformat()})
+    return found
+
+
+def freeze_rules(session: Session, found: ProgramRound, *, actor: str) -> int | None:
+    """After the window closed: the rule version in force at its close (latest made by then)."""
+    if found.rule_version is not None:
+        return found.rule_version
+    if clock.today() <= found.closes_on:
+        raise ApplicationError(_l("The round is still open; its rules are frozen when it closes."))
+    end = datetime.combine(found.closes_on, time.max)
+    version = session.scalar(select(RuleVersion.version).where(RuleVersion.created_at <= end)
+                             .order_by(RuleVersion.version.desc()).limit(1))
+    found.rule_version = version
+    audit.record(session, "round.rules_frozen", actor=actor, target_type="round", target_id=found.id,
+                 details={"rule_version": version})
+    return version
+
+
+def context_for(session: Session, user: User) -> ApplicantContext:
+    profile = session.get(ApplicantProfile, (require_tenant().id, user.id))
+    family = members(session, user)
+    children = tuple(Child(m.id, m.real_name, m.birth_date) for m in family if m.relation == "child")
+    spouse = next((Spouse(m.id, m.real_name, m.birth_date) for m in family if m.relation == "spouse"), None)
+    return ApplicantContext(user.id, profile.town if profile else None, children, spouse=spouse)
+
+
+def application_to(session: Session, found: ProgramRound, user: User) -> ProgramApplication | None:
+    return session.scalar(select(ProgramApplication).where(ProgramApplication.round_id == found.id,
+                                                           ProgramApplication.user_id == user.id))
+
+
+def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> ProgramApplication:
+    """Apply inside an open window of a started program, with confirmed points and the program's checks."""
+    if not started(session, program):
+        raise ApplicationError(_l("This program starts in this county on %(date)s.",
+                                  date=start_date(session, program).isoformat()))
+    found = open_round(session, program.key)
+    if found is None:
+        upcoming = next_round(session, program.key)
+        if upcoming is not None:
+            raise ApplicationError(_l("Applications are closed. The next round opens on %(date)s.",
+                                      date=upcoming.opens_on.isoformat()))
+        raise ApplicationError(_l("Applications are closed and no next round is announced yet."))
+    points = session.scalar(select(Application).where(Application.user_id == user.id))
+    if points is None or points.status != CONFIRMED:
+        raise ApplicationError(_l("Your points must be confirmed before you apply for a program."))
+    if application_to(session, found, user) is not None:
+        raise ApplicationError(_l("You have applied in this round already."))
+    schema = program.application_schema()
+    try:
+        data = schema.dump(schema.load(raw))
+    except ma.ValidationError as exc:
+        raise ApplicationError(_l("Please correct the marked fields."), exc.messages) from None
+    problems = program.check(data, context_for(session, user), settings_of(session, program)) if program.check else []
+    if problems:
+        raise ApplicationError(problems[0], {"_schema": list(problems)})
+    sub_quota = data.get(program.sub_quota_by) if program.sub_quota_by else None
+    if found.sub_quotas and sub_quota not in found.sub_quotas:
+        message = _l("Choose one of this round's %(what)s.", what=program.sub_quota_by)
+        raise ApplicationError(message, {program.sub_quota_by or "_schema": [message]})
+    result = ProgramApplication(round_id=found.id, user_id=user.id, sub_quota=sub_quota, fields=data,
+                                applied_at=clock.now())
+    session.add(result)
+    session.flush()
+    audit.record(session, "program.applied", actor=user.actor, target_type="program_application",
+                 target_id=result.id, details={"program": program.key, "round": found.id, "sub_quota": sub_quota})
+    return result

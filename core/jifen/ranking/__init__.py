@@ -1,0 +1,1 @@
+"""Ranking runs: parameters, the input snapshot, ranking and allocation in SQL, digests."""

@@ -1,0 +1,288 @@
+"""Steps 2-4 of a ranking run: rank the snapshot, apply the family rule, allocate the places.
+
+The heart is one ``INSERT ... SELECT`` from the run's snapshot into its results with two window
+passes (DESIGN.md: ranking is done by the database):
+
+* over the total order (points, tie-breaks, lottery, application id): ``position``, and a running
+  count of the applications that do not compete (a spouse's family is served by the better-placed
+  spouse; points below the threshold), which gives each competing application its rank among the
+  competing ones;
+* the same per sub-quota: ``sub_position`` and the rank among the competing of that sub-quota.
+
+From those ranks the statement writes each outcome directly: headcount round 1 (the first N of
+each sub-quota, or of the county), threshold entitlement (everyone competing). Only what needs an
+answer from other rows runs afterwards, and touches few rows: the second round for places left
+over (capped per sub-quota), the cutoff score, and the notes naming the spouse who competes.
+
+Couples are found before the statement from the snapshot's rows that carry a family key (a few):
+sorted by the same total order in Python, every spouse after the first of a family is out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterable
+
+from sqlalchemy import BigInteger, Numeric, and_, bindparam, func, select, text
+from sqlalchemy.engine import Connection
+
+from jifen.models import RankingInput, RankingResult
+from jifen.points.scoring import quantize
+
+if TYPE_CHECKING:
+    from jifen.ranking.params import Params
+    from jifen.ranking.snapshot import Progress
+
+# Outcomes of a result row.
+ALLOCATED = "allocated"
+WAITLISTED = "waitlisted"
+SERVED_BY_SPOUSE = "served_by_spouse"
+BELOW_THRESHOLD = "below_threshold"
+OUTCOMES = (ALLOCATED, WAITLISTED, SERVED_BY_SPOUSE, BELOW_THRESHOLD)
+
+UPDATE_BATCH = 5000
+READ_BATCH = 10000
+
+ORDER_SQL = ("points DESC, tb1 DESC NULLS LAST, tb2 DESC NULLS LAST, tb3 DESC NULLS LAST, tb4 DESC NULLS LAST, "
+             "lottery ASC, program_application_id ASC")
+
+
+def order_key(row) -> tuple:
+    """The total order of :data:`ORDER_SQL` as a Python sort key (for the few rows sorted here)."""
+    ties = tuple((value is None, -(value or 0)) for value in (row.tb1, row.tb2, row.tb3, row.tb4))
+    return (-row.points, *ties, row.lottery, row.program_application_id)
+
+
+def result_filter(results, tenant_id: int, run_id: int):
+    return and_(results.c.tenant_id == tenant_id, results.c.run_id == run_id)
+
+
+def set_outcomes(connection: Connection, tenant_id: int, run_id: int, rows: Iterable[dict]) -> None:
+    """Batched executemany of rows {b_id, b_position, b_outcome, b_round, b_note}.
+
+    Each row is named by its application id AND its position: whichever of the two indexes,
+    (tenant, run, application) or (tenant, run, position), the planner picks (its row estimates for
+    rows written moments ago are worthless), all three columns are matched: one index lookup.
+    """
+    results = RankingResult.__table__
+    statement = (
+        results.update()
+        .where(result_filter(results, tenant_id, run_id),
+               results.c.program_application_id == bindparam("b_id"), results.c.position == bindparam("b_position"))
+        .values(outcome=bindparam("b_outcome"), allocation_round=bindparam("b_round"), note=bindparam("b_note"))
+    )
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= UPDATE_BATCH:
+            connection.execute(statement, batch)
+            batch = []
+    if batch:
+        connection.execute(statement, batch)
+
+
+# --------------------------------------------------------------------------- the family rule
+
+
+def family_losers(connection: Connection, tenant_id: int, inputs_run: int) -> dict[int, int]:
+    """Application id -> the id of the better-placed spouse's application that serves the family."""
+    inputs = RankingInput.__table__
+    rows = connection.execute(
+        select(inputs.c.program_application_id, inputs.c.family_key, inputs.c.points, inputs.c.tb1, inputs.c.tb2,
+               inputs.c.tb3, inputs.c.tb4, inputs.c.lottery)
+        .where(inputs.c.tenant_id == tenant_id, inputs.c.run_id == inputs_run, inputs.c.family_key.is_not(None))
+    ).all()
+    best: dict[str, object] = {}
+    losers: dict[int, int] = {}
+    for row in sorted(rows, key=order_key):
+        first = best.setdefault(row.family_key, row)
+        if first is not row:
+            losers[row.program_application_id] = first.program_application_id
+    return losers
+
+
+def _note_family(connection: Connection, tenant_id: int, params: "Params", run_id: int,
+                 losers: dict[int, int]) -> None:
+    results = RankingResult.__table__
+    ids = sorted(set(losers) | set(losers.values()))
+    positions: dict[int, int] = {}
+    for first in range(0, len(ids), READ_BATCH):
+        positions.update(connection.execute(
+            select(results.c.program_application_id, results.c.position)
+            .where(result_filter(results, tenant_id, run_id),
+                   results.c.program_application_id.in_(ids[first:first + READ_BATCH]))
+        ).all())
+    rule = params.family_rule or "family"
+    set_outcomes(connection, tenant_id, run_id, (
+        {"b_id": app_id, "b_position": positions[app_id], "b_outcome": SERVED_BY_SPOUSE, "b_round": None,
+         "b_note": f"{rule}: the family competes with application {best_id} at position {positions[best_id]}"}
+        for app_id, best_id in sorted(losers.items())))
+
+
+# --------------------------------------------------------------------------- the statement
+
+
+def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
+                   losers: dict[int, int]) -> None:
+    values: dict = {"tenant": tenant_id, "inputs_run": inputs_run, "results_run": results_run,
+                    "waitlisted": WAITLISTED, "allocated": ALLOCATED, "served": SERVED_BY_SPOUSE,
+                    "below": BELOW_THRESHOLD}
+    binds = []
+    # Why an application does not compete: 1 = its family competes through the spouse, 2 = below threshold.
+    excluded = []
+    if losers:
+        excluded.append("WHEN program_application_id IN :losers THEN 1")
+        values["losers"] = sorted(losers)
+        binds.append(bindparam("losers", expanding=True, type_=BigInteger()))
+    if params.threshold is not None:
+        excluded.append("WHEN points < :threshold THEN 2")
+        values["threshold"] = quantize(params.threshold)
+        binds.append(bindparam("threshold", type_=Numeric(10, 2)))
+        values["below_note"] = f"below the threshold of {quantize(params.threshold)} points"
+    excluded_sql = f"CASE {' '.join(excluded)} ELSE 0 END" if excluded else "0"
+
+    if params.quota_mode == "threshold":
+        allocated = "TRUE"
+    elif params.quota_mode == "headcount" and params.sub_quotas:
+        places = " ".join(f"WHEN sub_quota = :sub_{i} THEN :places_{i}"
+                          for i, _ in enumerate(sorted(params.sub_quotas)))
+        for i, (name, quota) in enumerate(sorted(params.sub_quotas.items())):
+            values[f"sub_{i}"], values[f"places_{i}"] = name, quota
+        allocated = f"sub_position - sub_excluded <= CASE {places} ELSE 0 END"
+    elif params.quota_mode == "headcount":
+        allocated = "position - excluded_before <= :quota"
+        values["quota"] = params.total_quota
+    else:  # cutoff score: decided afterwards from the quota-th competing application
+        allocated = "FALSE"
+    below_note = ":below_note" if params.threshold is not None else "NULL"
+    statement = text(f"""
+        INSERT INTO ranking_results (tenant_id, run_id, program_application_id, position, sub_quota, sub_position,
+                                     points, outcome, allocation_round, note)
+        SELECT tenant_id, :results_run, program_application_id, position, sub_quota, sub_position, points,
+               CASE WHEN excluded = 1 THEN :served WHEN excluded = 2 THEN :below
+                    WHEN {allocated} THEN :allocated ELSE :waitlisted END,
+               CASE WHEN excluded = 0 AND {allocated} THEN 1 END,
+               CASE WHEN excluded = 2 THEN {below_note} END
+        FROM (
+            SELECT tenant_id, program_application_id, sub_quota, points, excluded,
+                   row_number() OVER overall AS position,
+                   sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER overall AS excluded_before,
+                   row_number() OVER per_sub AS sub_position,
+                   sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER per_sub AS sub_excluded
+            FROM (
+                SELECT tenant_id, program_application_id, sub_quota, points, tb1, tb2, tb3, tb4, lottery,
+                       {excluded_sql} AS excluded
+                FROM ranking_inputs WHERE tenant_id = :tenant AND run_id = :inputs_run
+            ) AS snapshot
+            WINDOW overall AS (ORDER BY {ORDER_SQL} ROWS UNBOUNDED PRECEDING),
+                   per_sub AS (PARTITION BY sub_quota ORDER BY {ORDER_SQL} ROWS UNBOUNDED PRECEDING)
+        ) AS ranked
+    """)
+    if binds:
+        statement = statement.bindparams(*binds)
+    connection.execute(statement, values)
+
+
+# --------------------------------------------------------------------------- after the statement
+
+
+def _second_round(connection: Connection, tenant_id: int, params: "Params", run_id: int, tallied: Tally,
+                  report: "Progress") -> Tally:
+    """Places left over go, in overall order, to competing applications of any sub-quota, but no
+    sub-quota takes more than ``floor(cap% x its own quota)`` of them (Zhongshan 2016: 10%)."""
+    left = max(0, params.total_quota - tallied.counts.get(ALLOCATED, 0))
+    caps = {name: (quota * params.second_round_cap_percent) // 100 for name, quota in params.sub_quotas.items()}
+    taken = dict.fromkeys(caps, 0)
+    open_subs = {name for name, cap in caps.items() if cap > 0}
+    results = RankingResult.__table__
+    picked: list[dict] = []
+    lowest = None
+    last_position = 0
+    while left > 0 and open_subs:
+        rows = connection.execute(
+            select(results.c.program_application_id, results.c.sub_quota, results.c.position, results.c.points)
+            .where(result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
+                   results.c.sub_quota.in_(sorted(open_subs)), results.c.position > last_position)
+            .order_by(results.c.position).limit(READ_BATCH)
+        ).all()
+        if not rows:
+            break
+        for app_id, sub_quota, position, points in rows:
+            last_position = position
+            if sub_quota not in open_subs:
+                continue
+            lowest = points
+            picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 2,
+                           "b_note": None})
+            taken[sub_quota] += 1
+            left -= 1
+            if taken[sub_quota] >= caps[sub_quota]:
+                open_subs.discard(sub_quota)
+            if left == 0 or not open_subs:
+                break
+    set_outcomes(connection, tenant_id, run_id, picked)
+    report("second round", len(picked), None)
+    if not picked:
+        return tallied
+    counts = dict(tallied.counts)
+    counts[ALLOCATED] = counts.get(ALLOCATED, 0) + len(picked)
+    counts[WAITLISTED] -= len(picked)
+    return Tally({k: v for k, v in counts.items() if v}, quantize(lowest))
+
+
+@dataclass
+class Tally:
+    """How many results of each outcome, and the lowest points allocated (the cutoff line)."""
+
+    counts: dict[str, int]
+    cutoff: Decimal | None
+
+
+def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
+    """One pass over the run's results. The lowest points allocated are those of the last allocated
+    position: the total order starts with points."""
+    results = RankingResult.__table__
+    rows = connection.execute(
+        select(results.c.outcome, func.count(results.c.program_application_id), func.min(results.c.points))
+        .where(result_filter(results, tenant_id, run_id)).group_by(results.c.outcome)
+    ).all()
+    lowest = {outcome: low for outcome, _count, low in rows}
+    cutoff = lowest.get(ALLOCATED)
+    return Tally({outcome: count for outcome, count, _low in rows}, None if cutoff is None else quantize(cutoff))
+
+
+def _cutoff(connection: Connection, tenant_id: int, params: "Params", run_id: int) -> None:
+    """Cutoff score: the quota-th competing application sets the line; with ``cutoff_ties`` "all"
+    everyone at its score is admitted, with "strict" exactly the first ``quota``."""
+    results = RankingResult.__table__
+    quota = params.total_quota
+    if quota <= 0:
+        return
+    competing = and_(result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED)
+    nth = connection.execute(select(results.c.position, results.c.points).where(competing)
+                             .order_by(results.c.position).offset(quota - 1).limit(1)).first()
+    if nth is None:  # fewer competing applications than places: all of them
+        condition = competing
+    elif params.cutoff_ties == "all":
+        condition = and_(competing, results.c.points >= nth.points)
+    else:
+        condition = and_(competing, results.c.position <= nth.position)
+    connection.execute(results.update().where(condition).values(outcome=ALLOCATED, allocation_round=1))
+
+
+def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
+                      report: "Progress") -> Tally:
+    """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``."""
+    losers = family_losers(connection, tenant_id, inputs_run) if params.family_rule else {}
+    _insert_ranked(connection, tenant_id, params, inputs_run, results_run, losers)
+    report("ranked", 0, None)
+    if losers:
+        _note_family(connection, tenant_id, params, results_run, losers)
+    if params.quota_mode == "cutoff":
+        _cutoff(connection, tenant_id, params, results_run)
+    tallied = tally(connection, tenant_id, results_run)
+    if params.quota_mode == "headcount" and params.sub_quotas and params.second_round:
+        tallied = _second_round(connection, tenant_id, params, results_run, tallied, report)
+    report("allocated", 0, None)
+    return tallied

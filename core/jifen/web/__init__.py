@@ -1,0 +1,23 @@
+"""The web layer: blueprints per area, and the request plumbing they share."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from jifen.web import admin, admin_programs, admin_tokens, applicant, auth, calculator, exchange, i18n, platform, portal
+    from jifen.web import programs, review
+
+    i18n.init_app(app)
+    app.register_blueprint(platform.bp)
+    app.register_blueprint(portal.bp, url_prefix="/<tenant>")
+    app.register_blueprint(auth.bp, url_prefix="/<tenant>")
+    app.register_blueprint(admin.bp, url_prefix="/<tenant>/admin")
+    app.register_blueprint(admin_programs.bp, url_prefix="/<tenant>/admin")
+    app.register_blueprint(applicant.bp, url_prefix="/<tenant>/me")
+    app.register_blueprint(review.bp, url_prefix="/<tenant>/review")
+    app.register_blueprint(calculator.bp, url_prefix="/<tenant>")
+    app.register_blueprint(programs.bp, url_prefix="/<tenant>")
+    app.register_blueprint(exchange.bp, url_prefix="/<tenant>")
+    app.register_blueprint(admin_tokens.bp, url_prefix="/<tenant>/admin")

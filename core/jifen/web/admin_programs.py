@@ -1,0 +1,198 @@
+"""County administrators' pages for service programs: rollout state, rounds and their applications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from jifen.points import applications
+
+from jifen.programs import offers
+
+from jifen.programs import rounds as programs
+
+from jifen.programs import publication
+
+from jifen.ranking import runs as ranking
+from jifen.db.session import get_session
+from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingRun
+from jifen.plugin import fields as item_forms
+from jifen.web.forms import EmptyForm
+from jifen.http.security import roles_required
+from jifen.http.theme import render
+
+bp = Blueprint("admin_programs", __name__)
+admins = roles_required("admin")
+
+
+def parse_sub_quotas(text: str) -> dict | str:
+    """'魏塘街道: 40' per line -> {"魏塘街道": "40"}; the schema checks the numbers."""
+    result = {}
+    for line in (text or "").replace("：", ":").splitlines():
+        if not line.strip():
+            continue
+        name, _sep, places = line.rpartition(":")
+        result[name.strip() or line.strip()] = places.strip()
+    return result
+
+
+@bp.get("/programs")
+@admins
+def overview():
+    session = get_session()
+    rows = []
+    for program in programs.programs(session).values():
+        rows.append((program, programs.start_date(session, program), programs.rounds_of(session, program.key)))
+    return render("admin/programs.html", rows=rows)
+
+
+@bp.route("/programs/<key>/rounds/new", methods=["GET", "POST"])
+@admins
+def new_round(key: str):
+    session = get_session()
+    program = programs.programs(session).get(key)
+    if program is None:
+        abort(404)
+    errors, values = {}, {"second_round_cap_percent": "10", "cutoff_ties": "strict"}
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        values = dict(request.form)
+        raw = {k: v.strip() for k, v in request.form.items() if k in programs.RoundSchema().fields and k != "sub_quotas"
+               and v.strip() != ""}
+        raw["second_round"] = request.form.get("second_round") == "y"
+        raw["sub_quotas"] = parse_sub_quotas(request.form.get("sub_quotas", ""))
+        try:
+            found = programs.create_round(session, program, raw, actor=current_user.actor)
+        except applications.ApplicationError as exc:
+            session.rollback()
+            errors = item_forms.translate_errors(exc.messages)
+        else:
+            session.commit()
+            flash(_("The round is created."), "success")
+            return redirect(url_for("admin_programs.round_detail", round_id=found.id))
+    return render("admin/round_new.html", program=program, values=values, errors=errors, form=form), \
+        400 if errors else 200
+
+
+@bp.get("/rounds/<int:round_id>")
+@admins
+def round_detail(round_id: int):
+    session = get_session()
+    found = _round_or_404(round_id)
+    program = programs.programs(session).get(found.program_key)
+    counts = dict(session.execute(select(ProgramApplication.sub_quota, func.count(ProgramApplication.id))
+                                  .where(ProgramApplication.round_id == found.id)
+                                  .group_by(ProgramApplication.sub_quota)).all())
+    runs = list(session.scalars(select(RankingRun).where(RankingRun.round_id == found.id)
+                                .order_by(RankingRun.created_at.desc())))
+    latest = publication.latest(session, found)
+    return render("admin/round.html", round=found, program=program, counts=counts, total=sum(counts.values()),
+                  runs=runs, latest=latest, objections=publication.objections_of(session, latest) if latest else [],
+                  offers=offers.offers_of(session, found),
+                  form=EmptyForm())
+
+
+def _act(round_id: int, action, success):
+    """Run ``action(session)``; commit and say ``success(result)``, or roll back and say why. Back to the round."""
+    session = get_session()
+    try:
+        result = action(session)
+    except (applications.ApplicationError, ranking.RankingError) as exc:
+        session.rollback()
+        flash(str(getattr(exc, "message", exc)), "error")
+        return redirect(url_for("admin_programs.round_detail", round_id=round_id)), 303
+    session.commit()
+    flash(success(result), "success")
+    return redirect(url_for("admin_programs.round_detail", round_id=round_id))
+
+
+def _round_or_404(round_id: int) -> ProgramRound:
+    found = get_session().scalar(select(ProgramRound).where(ProgramRound.id == round_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+@admins
+def publish(round_id: int):
+    session = get_session()
+    found = _round_or_404(round_id)
+    program = programs.programs(session).get(found.program_key)
+    stage = request.form.get("stage")
+    if stage not in ("provisional", "final") or program is None:
+        abort(400)
+    if stage == "provisional":
+        return _act(round_id, lambda db: publication.publish_provisional(db, found, program, actor=current_user.actor),
+                    lambda _result: _("Published."))
+    return _act(round_id, lambda db: publication.publish_final(db, found, actor=current_user.actor),
+                lambda _result: _("Published."))
+
+
+@bp.post("/objections/<int:objection_id>")
+@admins
+def decide_objection(objection_id: int):
+    session = get_session()
+    objection = session.scalar(select(Objection).where(Objection.id == objection_id))
+    if objection is None:
+        abort(404)
+    found_publication = session.get(Publication, (objection.tenant_id, objection.publication_id))
+    return _act(found_publication.round_id,
+                lambda db: publication.decide(db, objection, request.form.get("decision") == "upheld",
+                                              request.form.get("outcome", ""), actor=current_user.actor),
+                lambda _result: _("The re-check is recorded."))
+
+
+@bp.post("/rounds/<int:round_id>/run")
+@admins
+def run_ranking(round_id: int):
+    found = _round_or_404(round_id)
+
+    def action(db):
+        programs.freeze_rules(db, found, actor=current_user.actor)
+        return ranking.run(db, found, actor=current_user.actor)
+
+    return _act(round_id, action,
+                lambda outcome: _("Ranking run %(id)s is made; make it current to publish it.", id=outcome.run_id))
+
+
+@bp.post("/runs/<int:run_id>/current")
+@admins
+def make_current(run_id: int):
+    session = get_session()
+    run = session.scalar(select(RankingRun).where(RankingRun.id == run_id))
+    if run is None:
+        abort(404)
+    ranking.make_current(session, run, current_user.actor)
+    session.commit()
+    return redirect(url_for("admin_programs.round_detail", round_id=run.round_id))
+
+
+@bp.post("/rounds/<int:round_id>/offers")
+@admins
+def make_offers(round_id: int):
+    found = _round_or_404(round_id)
+    return _act(round_id, lambda db: offers.make_offers(db, found, actor=current_user.actor),
+                lambda made: _("%(n)d offers made.", n=len(made)))
+
+
+@bp.get("/rounds/<int:round_id>/simulate")
+@admins
+def simulate(round_id: int):
+    """What if the quota or a points value were different: cutoff and movers, nothing stored or published."""
+    session = get_session()
+    found = _round_or_404(round_id)
+    quota = request.args.get("quota", type=int)
+    setting = (request.args.get("set") or "").strip()
+    outcome, error = None, None
+    if quota is not None or setting:
+        try:
+            points_table = ranking.parse_setting(setting) if setting else None
+            outcome = ranking.simulate(session, found, quota=quota, points_table=points_table)
+        except (ValueError, applications.ApplicationError, ranking.RankingError) as exc:
+            error = str(getattr(exc, "message", exc))
+        session.rollback()
+    return render("admin/simulate.html", round=found, outcome=outcome, error=error, quota=quota, setting=setting,
+                  current=publication.current_run(session, found)), 400 if error else 200

@@ -1,0 +1,101 @@
+"""Department reviewers' pages: their department's queue in their county, and deciding items.
+
+A reviewer sees only items of their own department; a county administrator may look at any
+department's queue. Another county's or department's item answers 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from jifen.points import applications
+
+from jifen.points import evidence
+
+from jifen.points import review
+from jifen.db.session import get_session
+from jifen.identity import accounts, national_id
+from jifen.models import Application, EvidenceFile, User
+from jifen.points.rules import county_item_types
+from jifen.plugin import fields as item_forms
+from jifen.county.context import current_county
+from jifen.web.forms import DecisionForm, add_error
+from jifen.web.navigation import form_page
+from jifen.http.security import roles_required
+from jifen.http.theme import render
+
+bp = Blueprint("review", __name__)
+reviewers = roles_required("reviewer", "admin")
+
+
+def _department() -> str | None:
+    """The reviewer's department; for administrators the one they chose (None: all)."""
+    if current_user.has_role("admin"):
+        chosen = request.args.get("department")
+        return chosen if chosen in accounts.departments() else None
+    return current_user.department
+
+
+def _item(item_id: int):
+    department = None if current_user.has_role("admin") else current_user.department
+    found = review.item_for_reviewer(get_session(), item_id, department)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/")
+@reviewers
+def queue():
+    department = _department()
+    session = get_session()
+    if department is None and not current_user.has_role("admin"):
+        abort(403)
+    items = review.queue(session, department) if department else []
+    return render("review/queue.html", items=items, department=department, departments=accounts.departments(),
+                  types=county_item_types(session))
+
+
+@bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+@reviewers
+def item(item_id: int):
+    session = get_session()
+    found = _item(item_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            review.decide(session, current_county().hooks, found, form.decision.data, form.reason.data,
+                          reviewer_actor=current_user.actor)
+        except applications.ApplicationError as exc:
+            session.rollback()
+            found = _item(item_id)
+            form.form_errors.append(exc.message)
+            for field, texts in exc.messages.items():
+                for text in texts:
+                    add_error(form, field, text)
+        else:
+            session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("review.queue", department=found.department))
+    application = session.get(Application, (found.tenant_id, found.application_id))
+    applicant = session.get(User, (found.tenant_id, application.user_id))
+    item_type = county_item_types(session).get(found.item_type)
+    fields = item_forms.specs(item_type.input_schema()) if item_type else []
+    files = list(session.scalars(select(EvidenceFile).where(EvidenceFile.item_id == found.id)))
+    return form_page("review/item.html", form, item=found, item_type=item_type, fields=fields,
+                     values=item_forms.shown(found.input, fields), files=files, reviews=review.reviews_of(session, found),
+                     applicant_name=national_id.mask_name(applicant.real_name))
+
+
+@bp.get("/evidence/<int:file_id>")
+@reviewers
+def evidence_file(file_id: int):
+    record = get_session().scalar(select(EvidenceFile).where(EvidenceFile.id == file_id))
+    if record is None:
+        abort(404)
+    _item(record.item_id)
+    return send_file(evidence.path_of(record), mimetype=record.content_type, as_attachment=True,
+                     download_name=record.original_name)

@@ -1,0 +1,48 @@
+"""Service program: household registration transfer (积分入户)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import marshmallow as ma
+
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+
+
+class HukouTransferSettings(ProgramSettings):
+    threshold = ma.fields.Decimal(load_default=Decimal("60"), as_string=True, validate=ma.validate.Range(min=0))
+    second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
+
+
+class HukouApplication(ma.Schema):
+    town = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
+        "label": {"zh": "落户镇（街道）", "en": "Town or subdistrict"}})
+
+
+def check(fields: dict, applicant, settings: dict) -> list[str]:
+    return []  # the threshold is applied in ranking (quota mode and the round's threshold)
+
+
+PROGRAM = ServiceProgram(
+    key="hukou_transfer",
+    names={"zh": "积分入户", "en": "Hukou transfer"},
+    summaries={
+        "zh": "达到入户分值的新居民按排名在各镇（街道）名额内办理落户，余额进入全县第二轮。",
+        "en": "Household registration for new residents above the threshold, by rank within each town's quota, "
+        "with a county-wide second round for places left over.",
+    },
+    quota_mode="headcount",
+    sub_quota_by="town",
+    tie_breaks=("personal_quality", "social_insurance", "residence", "applied_at"),
+    publication_days=5,
+    family_rule="higher_ranked_spouse",
+    offer_rule="decline_passes_on",
+    settings_schema=HukouTransferSettings,
+    application_schema=HukouApplication,
+)
+
+
+@hookimpl
+def register_service_programs():
+    return [PROGRAM]

@@ -1,0 +1,112 @@
+"""Score item: investment and tax (投资纳税).
+
+One item per investment (capital invested in a business in the county, in CNY) and one per tax year
+of individual income tax paid (in CNY). The county sets, for each kind, ``points`` per ``unit`` of
+CNY and ``whole_units`` (count only full units, as in "1 point per full 100,000"). For income tax:
+
+* ``window_years``: only the last completed tax years count (the ``window_years`` years before the
+  year of ``as_of``; Zhongshan 2014: 5);
+* ``average``: the points are for the yearly average over the window (Shanghai 2015: 10 per
+  100,000 of average yearly tax), so each year's points are divided by ``window_years``; use it
+  with ``whole_units = false``.
+
+The items add up (aggregate ``sum``) to the item's ``cap`` (Shanghai: 120).
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import ROUND_FLOOR, Decimal
+
+import marshmallow as ma
+
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ItemSettings, ScoreItemType
+
+ZERO = Decimal("0")
+KINDS = ("investment", "income_tax")
+KIND_NAMES = {
+    "investment": {"zh": "投资（注册资本出资）", "en": "Investment (capital paid in)"},
+    "income_tax": {"zh": "个人所得税", "en": "Individual income tax"},
+}
+
+
+class InvestmentTaxInput(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(KINDS),
+                            metadata={"label": {"zh": "类别", "en": "Kind"}, "choices": KIND_NAMES})
+    amount = ma.fields.Decimal(required=True, as_string=True, places=2,
+                               validate=ma.validate.Range(min=Decimal("0.01"), max=Decimal("10000000000")),
+                               metadata={"label": {"zh": "金额（元）", "en": "Amount (CNY)"}})
+    year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1980, max=2100),
+                             metadata={"label": {"zh": "年度（投资年份或纳税年度）", "en": "Year (of the investment or tax year)"}})
+
+
+class Rate(ma.Schema):
+    points = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=1000))
+    unit = ma.fields.Decimal(load_default=Decimal("1"), as_string=True, validate=ma.validate.Range(min=1))
+    whole_units = ma.fields.Boolean(load_default=True)
+
+
+class TaxRate(Rate):
+    window_years = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=1, max=20))
+    average = ma.fields.Boolean(load_default=False)
+
+
+def _no_rate() -> dict:
+    return {"points": ZERO, "unit": Decimal("1"), "whole_units": True}
+
+
+def _no_tax_rate() -> dict:
+    return {**_no_rate(), "window_years": 5, "average": False}
+
+
+class InvestmentTaxSettings(ItemSettings):
+    investment = ma.fields.Nested(Rate, load_default=_no_rate)
+    income_tax = ma.fields.Nested(TaxRate, load_default=_no_tax_rate)
+
+
+def _points(amount: Decimal, rate: dict) -> Decimal:
+    units = amount / Decimal(str(rate["unit"]))
+    if rate.get("whole_units", True):
+        units = units.to_integral_value(rounding=ROUND_FLOOR)
+    return units * Decimal(str(rate["points"]))
+
+
+def score(verified: dict, settings: dict) -> Decimal:
+    amount = Decimal(str(verified["amount"]))
+    if verified["kind"] == "investment":
+        return _points(amount, settings.get("investment") or _no_rate())
+    rate = settings.get("income_tax") or _no_tax_rate()
+    window = int(rate.get("window_years", 5))
+    this_year = settings["as_of"].year
+    if not this_year - window <= int(verified["year"]) <= this_year - 1:
+        return ZERO
+    value = _points(amount, rate)
+    return value / window if rate.get("average") else value
+
+
+def sample(rng: random.Random) -> dict:
+    if rng.random() < 0.2:
+        amount = Decimal(rng.randint(1, 50) * 50_000)
+        return {"kind": "investment", "amount": f"{amount:.2f}", "year": rng.randint(2010, 2025)}
+    amount = Decimal(rng.randint(100, 5_000_000)) / 100
+    return {"kind": "income_tax", "amount": f"{amount:.2f}", "year": rng.randint(2019, 2025)}
+
+
+INVESTMENT_TAX = ScoreItemType(
+    key="investment_tax",
+    category="investment_tax",
+    names={"zh": "投资纳税", "en": "Investment and tax"},
+    input_schema=InvestmentTaxInput,
+    evidence=("tax_or_investment_record",),
+    department="taxation",
+    settings_schema=InvestmentTaxSettings,
+    score=score,
+    aggregate="sum",
+    sample=sample,
+)
+
+
+@hookimpl
+def register_score_item_types():
+    return [INVESTMENT_TAX]

@@ -1,0 +1,73 @@
+"""Service program: public kindergarten places for new residents' children (积分入园).
+
+A place is for a named child of kindergarten age (the county's range, counted on 31 August of the
+school year) at one kindergarten (the sub-quota); the higher-scoring parent's points count, and
+refusing an offered place forfeits it.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from jifen.calendar.ages import age_on, school_year_cutoff
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+
+
+class KindergartenSettings(ProgramSettings):
+    min_child_age = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=2, max=6), metadata={
+        "label": {"zh": "最小入园年龄（8月31日）", "en": "Youngest age (on 31 August)"}})
+    max_child_age = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=2, max=7), metadata={
+        "label": {"zh": "最大入园年龄（8月31日）", "en": "Oldest age (on 31 August)"}})
+
+    @ma.validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("min_child_age", 3) > data.get("max_child_age", 5):
+            raise ma.ValidationError("min_child_age must not exceed max_child_age.", "min_child_age")
+
+
+class KindergartenApplication(ma.Schema):
+    child_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50), metadata={
+        "label": {"zh": "子女姓名（须已登记为家庭成员）", "en": "Child's name (declared in your family)"}})
+    kindergarten = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
+        "label": {"zh": "志愿幼儿园", "en": "Kindergarten"}})
+
+
+def check(fields: dict, applicant, settings: dict) -> list[str]:
+    name = fields["child_name"].strip()
+    child = next((c for c in applicant.children if c.name == name), None)
+    if child is None:
+        return [f"“{name}”不是已登记的子女：请先在“家庭”页登记 / "
+                f"“{name}” is not a child declared in your family: declare the child on the Family page first."]
+    day = school_year_cutoff(applicant.as_of)
+    age = age_on(child.birth_date, day)
+    low, high = settings["min_child_age"], settings["max_child_age"]
+    if not low <= age <= high:
+        return [f"入园年龄须在 {low}–{high} 岁之间（{day.year}年8月31日），{name} 届时 {age} 岁 / "
+                f"The child must be {low}-{high} years old on 31 August {day.year}; {name} will be {age}."]
+    return []
+
+
+PROGRAM = ServiceProgram(
+    key="kindergarten",
+    names={"zh": "积分入园", "en": "Kindergarten places"},
+    summaries={
+        "zh": "按积分排名安排新居民子女就读公办幼儿园，每所幼儿园名额公布。",
+        "en": "Public kindergarten places for new residents' children, by rank within each kindergarten's "
+        "published quota.",
+    },
+    quota_mode="headcount",
+    sub_quota_by="kindergarten",
+    tie_breaks=("personal_quality", "social_insurance", "residence", "applied_at"),
+    publication_days=5,
+    family_rule="higher_ranked_parent",
+    offer_rule="decline_forfeits",
+    settings_schema=KindergartenSettings,
+    application_schema=KindergartenApplication,
+    check=check,
+)
+
+
+@hookimpl
+def register_service_programs():
+    return [PROGRAM]

@@ -1,0 +1,57 @@
+"""Service program: public rental housing (公租房)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+
+
+class PublicRentalHousingSettings(ProgramSettings):
+    max_household_income = ma.fields.Integer(load_default=60000, validate=ma.validate.Range(min=0))
+    max_floor_area_per_person = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=0))
+
+
+class RentalApplication(ma.Schema):
+    household_income = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=100_000_000), metadata={
+        "label": {"zh": "家庭年收入（元）", "en": "Household income per year (CNY)"}})
+    floor_area_per_person = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=1000), metadata={
+        "label": {"zh": "现住房人均面积（平方米）", "en": "Current floor area per person (m²)"}})
+    household_size = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=20), metadata={
+        "label": {"zh": "家庭人口", "en": "People in the household"}})
+
+
+def check(fields: dict, applicant, settings: dict) -> list[str]:
+    problems = []
+    if fields["household_income"] > settings["max_household_income"]:
+        problems.append(f"家庭年收入超过 {settings['max_household_income']} 元 / "
+                        f"Household income above {settings['max_household_income']} CNY.")
+    if fields["floor_area_per_person"] > settings["max_floor_area_per_person"]:
+        problems.append(f"人均住房面积超过 {settings['max_floor_area_per_person']} 平方米 / "
+                        f"Floor area per person above {settings['max_floor_area_per_person']} m².")
+    return problems
+
+
+PROGRAM = ServiceProgram(
+    key="public_rental_housing",
+    names={"zh": "公共租赁住房", "en": "Public rental housing"},
+    summaries={
+        "zh": "收入和住房困难的新居民家庭按积分排名轮候公租房，名单公示20个工作日。",
+        "en": "Subsidised flats for new-resident families with low income and housing need, by rank; "
+        "the list is published for 20 working days.",
+    },
+    quota_mode="headcount",
+    tie_breaks=("personal_quality", "social_insurance", "residence", "applied_at"),
+    publication_days=20,
+    family_rule="higher_ranked_spouse",
+    offer_rule="decline_passes_on",
+    settings_schema=PublicRentalHousingSettings,
+    application_schema=RentalApplication,
+    check=check,
+)
+
+
+@hookimpl
+def register_service_programs():
+    return [PROGRAM]

@@ -1,0 +1,60 @@
+"""Service program: public school places for new residents' children (积分入学).
+
+A place is for a named child of the age the county sets, at one school (the sub-quota); the
+higher-scoring parent's points count, and refusing an offered place forfeits it.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from jifen.calendar.ages import age_on, school_year_cutoff
+from jifen.plugin.hookspecs import hookimpl
+from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+
+
+class SchoolEnrollmentSettings(ProgramSettings):
+    min_child_age = ma.fields.Integer(load_default=6, validate=ma.validate.Range(min=2, max=15))
+    max_child_age = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=3, max=18))
+
+
+class SchoolApplication(ma.Schema):
+    child_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50), metadata={
+        "label": {"zh": "子女姓名（须已登记为家庭成员）", "en": "Child's name (declared in your family)"}})
+    school = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
+        "label": {"zh": "志愿学校", "en": "School"}})
+
+
+def check(fields: dict, applicant, settings: dict) -> list[str]:
+    child = next((c for c in applicant.children if c.name == fields["child_name"].strip()), None)
+    if child is None:
+        return ["子女须先登记为家庭成员 / Declare the child in your family first."]
+    age = age_on(child.birth_date, school_year_cutoff(applicant.as_of))
+    if not settings["min_child_age"] <= age <= settings["max_child_age"]:
+        return [f"入学年龄须在 {settings['min_child_age']}–{settings['max_child_age']} 岁之间（{age} 岁）/ "
+                f"The child must be {settings['min_child_age']}-{settings['max_child_age']} years old ({age})."]
+    return []
+
+
+PROGRAM = ServiceProgram(
+    key="school_enrollment",
+    names={"zh": "积分入学", "en": "School places for children"},
+    summaries={
+        "zh": "按积分排名安排新居民子女就读公办学校，每所学校名额公布。",
+        "en": "Public school places for new residents' children, by rank within each school's published quota.",
+    },
+    quota_mode="headcount",
+    sub_quota_by="school",
+    tie_breaks=("personal_quality", "social_insurance", "residence", "applied_at"),
+    publication_days=5,
+    family_rule="higher_ranked_parent",
+    offer_rule="decline_forfeits",
+    settings_schema=SchoolEnrollmentSettings,
+    application_schema=SchoolApplication,
+    check=check,
+)
+
+
+@hookimpl
+def register_service_programs():
+    return [PROGRAM]
