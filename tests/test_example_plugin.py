@@ -5,17 +5,19 @@ own tests pass."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+import shutil
 from importlib.metadata import distribution, entry_points
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from jifen.programs import rounds as programs
 from jifen.models import ProgramApplication, RankingResult
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "jifen-sanitation-bonus"
+# The same plugin as it stood before jifen.toolkit: imports from jifen.hookspecs, jifen.plugin_kinds and
+# jifen.plugin_i18n (copied unchanged; the old names must keep working for the 0.1 series).
+LEGACY = Path(__file__).parent / "fixtures" / "legacy_sanitation_bonus"
 DEGREE = {"level": "bachelor", "institution": "嘉兴学院", "graduated_on": "2012-07-01"}  # 80 in Jiashan
 HOUSING = {"household_income": "30000", "floor_area_per_person": "8", "household_size": "3"}
 
@@ -37,17 +39,11 @@ def test_no_demo_county_has_it_until_one_enables_it(client):
 
 @pytest.mark.with_plugins("sanitation_bonus", county="jiashan")
 def test_enabled_in_jiashan_a_sanitation_worker_is_ranked_ahead_of_an_equal_applicant(
-        client, client_as, county, applicant_with_points, cli):
+        client, client_as, county, applicant_with_points, cli, open_round):
     assert "环卫工人加分" in client.get("/jiashan/").get_data(as_text=True)
     assert "环卫工人加分" not in client.get("/haining/").get_data(as_text=True)
 
-    today = date.today()
-    with county("jiashan") as session:
-        found = programs.create_round(session, programs.programs(session)["public_rental_housing"], {
-            "name": "2026 公租房", "opens_on": (today - timedelta(days=1)).isoformat(),
-            "closes_on": (today + timedelta(days=30)).isoformat(), "quota": 1}, actor="test")
-        session.commit()
-        round_id = found.id
+    round_id = open_round("jiashan", "public_rental_housing", quota=1, name="2026 公租房")
     graduate = applicant_with_points("jiashan", {"education": DEGREE})
     worker = applicant_with_points("jiashan", {"education": DEGREE,
                                                "sanitation_bonus": {"years": 7, "employer": "嘉善县环境卫生管理处"}})
@@ -73,3 +69,17 @@ def test_its_own_tests_pass(app, run_plugin_tests):
     done = run_plugin_tests(EXAMPLE, None, app.config["JIFEN_DB_KIND"])
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert re.search(r"\b\d+ passed\b", done.stdout) and " failed" not in done.stdout
+
+
+@pytest.mark.slow
+def test_the_plugin_as_written_before_the_toolkit_installs_and_passes_its_own_tests(app, site_dir, run_plugin_tests,
+                                                                                     tmp_path):
+    folder = tmp_path / "legacy_sanitation_bonus"
+    shutil.copytree(LEGACY, folder)
+    assert "from jifen.plugin_kinds import" in (folder / "jifen_sanitation_bonus" / "settings.py").read_text()
+    site_dir.pip_install(folder)
+    done = run_plugin_tests(folder, site_dir, app.config["JIFEN_DB_KIND"])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(r"\b\d+ passed\b", done.stdout) and " failed" not in done.stdout
+    # Its author is told where each old name went.
+    assert "jifen.plugin_kinds.ItemSettings has moved: use jifen.toolkit.ItemSettings" in done.stdout

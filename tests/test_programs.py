@@ -85,7 +85,7 @@ def test_program_checks_refuse_with_their_reason(county, make_user, on_day):
             programs.apply(session, rental, user, {"household_income": 90000, "floor_area_per_person": 8,
                                                    "household_size": 3})
         school = programs.programs(session)["school_enrollment"]
-        with pytest.raises(ApplicationError, match="Declare the child"):
+        with pytest.raises(ApplicationError, match="declare the child on the Family page"):
             programs.apply(session, school, user, {"child_name": "小红", "school": "魏塘一小"})
         from jifen.points import family
 

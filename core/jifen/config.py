@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]  # core/jifen/config.py
 
@@ -63,9 +64,15 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "JIFEN_LOGIN_RATE_LIMIT": env.get("JIFEN_LOGIN_RATE_LIMIT", "10 per minute"),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "JIFEN_TRUSTED_PROXIES": int(env.get("JIFEN_TRUSTED_PROXIES", "0")),
+        # The zone of every "today" and "now" of the scheme (jifen.clock); a county may set its own.
+        "JIFEN_TIME_ZONE": env.get("JIFEN_TIME_ZONE") or "Asia/Shanghai",
     }
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     config.update(overrides)
+    try:
+        ZoneInfo(config["JIFEN_TIME_ZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"JIFEN_TIME_ZONE={config['JIFEN_TIME_ZONE']!r} is not a time zone (for example Asia/Shanghai)") from None
     if config["JIFEN_ENV"] == "testing":
         config.setdefault("TESTING", True)
     return config

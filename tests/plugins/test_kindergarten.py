@@ -180,7 +180,7 @@ def test_places_are_allocated_per_kindergarten_and_parents_compete_once(county, 
             session.add(Application(user_id=users[label].id, status="confirmed", total_points=Decimal(points)))
             session.add(ProgramApplication(round_id=round_id, user_id=users[label].id, sub_quota=kindergarten,
                                            fields={"child_name": "小红", "kindergarten": kindergarten},
-                                           applied_at=clock.now()))
+                                           applied_at=clock.utcnow()))
         session.flush()
         father = session.scalar(select(User).where(User.id == users["father"].id))
         mother = session.scalar(select(User).where(User.id == users["mother"].id))

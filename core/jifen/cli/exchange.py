@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from jifen import clock
 from jifen.county.context import current_county
 
 from jifen.programs import publication
@@ -134,7 +134,7 @@ def export_queue(tenant_slug: str, department: str, lang: str, fmt: str | None, 
         department = _department(department)
         rows, more = exports.queue_rows(db, department, lang=lang)
         _write(rows, fmt, output, department, exports.QUEUE_WIDTHS)
-    message = f"{tenant.slug}: {len(rows) - 1} waiting items of {department} exported ({date.today().isoformat()})"
+    message = f"{tenant.slug}: {len(rows) - 1} waiting items of {department} exported ({clock.today().isoformat()})"
     if more:
         message += "; more are waiting: export again once these are decided"
     click.echo(message, err=True)

@@ -24,7 +24,6 @@ import random
 import tempfile
 import traceback
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -34,6 +33,7 @@ import pluggy
 from flask import Flask
 from sqlalchemy import create_engine, inspect
 
+from jifen import clock
 from jifen import __version__
 
 from jifen.plugin import hookspecs
@@ -217,7 +217,7 @@ def _sample_scores(item: ScoreItemType, stored: dict) -> None:
         data = schema.load(schema.dump(schema.load(item.sample(random.Random(0)))))
     except ma.ValidationError as exc:
         raise _Failed(f"{item.key}: sample() gives an input its input_schema refuses: {exc.messages}") from None
-    settings = {**item.settings_schema().load(stored), "as_of": date.today()}
+    settings = {**item.settings_schema().load(stored), "as_of": clock.today()}
     try:
         points = item.score(data, settings)
     except Exception as exc:  # noqa: BLE001

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jifen import audit
+from jifen import clock
 from jifen.county.enablement import InvalidPluginSettings, validate_settings
 from jifen.county.switching import set_plugin_enabled
 from jifen.models import Tenant, TenantHost
@@ -108,6 +109,11 @@ def tenant_folders(root: Path, slug: str | None = None) -> list[Path]:
 
 
 def check_plugins(spec: TenantSpec) -> None:
+    if "time_zone" in spec.settings:
+        try:
+            clock.zone(str(spec.settings["time_zone"]))
+        except ValueError as exc:
+            raise TenantFolderError(f"county {spec.slug}: time_zone: {exc}") from None
     for name, entry in spec.plugins.items():
         try:
             require_installed(name)

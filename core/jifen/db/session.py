@@ -13,7 +13,7 @@ for the row-level security policies created by the migrations: the second wall.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, create_engine, event, text
@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker, with_loader_criteria
 
+from jifen import clock
 from jifen.db.sql_functions import register_sqlite_functions
 from jifen.county.tenancy import TenantMismatch, TenantNotBound, current_tenant
 
@@ -37,7 +38,8 @@ RLS_SETTING = "jifen.tenant_id"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Now, as stored: naive UTC from the platform's clock (tests move it)."""
+    return clock.utcnow()
 
 
 class Base(DeclarativeBase):

@@ -1,6 +1,5 @@
 """Plugins of the core itself: always installed, enabled in every county, not switchable.
 
-Like Datasette's default plugins, they use the same hooks a third-party plugin uses.
+Like Datasette's default plugins, they use the same hooks a third-party plugin uses. The plugin
+manager registers them by name (``jifen.plugin.manager.DEFAULT_PLUGINS``).
 """
-
-DEFAULT_PLUGINS = ("jifen.default_plugins.basic_eligibility", "jifen.default_plugins.log_channel")

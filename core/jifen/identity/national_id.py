@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jifen import clock
 from jifen.text import lazy_gettext as _l
 
 import re
@@ -35,7 +36,7 @@ def validate(raw: str) -> str:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidNationalId(_l("The date of birth in this ID number does not exist.")) from None
-    if born > date.today() or born.year < 1900:
+    if born > clock.today() or born.year < 1900:
         raise InvalidNationalId(_l("The date of birth in this ID number is not plausible."))
     if check_digit(number[:17]) != number[17]:
         raise InvalidNationalId(_l("The last character (check digit) does not match: please check the number."))

@@ -20,11 +20,12 @@ from functools import lru_cache
 import pluggy
 
 from jifen.plugin import hookspecs
-from jifen.default_plugins import DEFAULT_PLUGINS
 from jifen.plugin.kinds import ScoreItemType, ServiceProgram
 from jifen.plugin.versions import incompatibility, support_of
 
 ENTRY_POINT_GROUP = "jifen.plugins"
+# Plugins of the core itself (jifen.default_plugins): always registered, enabled in every county.
+DEFAULT_PLUGINS = ("jifen.default_plugins.basic_eligibility", "jifen.default_plugins.log_channel")
 log = logging.getLogger("jifen.plugins")
 
 pm = pluggy.PluginManager("jifen")

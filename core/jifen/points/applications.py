@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import marshmallow as ma
+from jifen import clock
 from jifen.errors import ApplicationError  # noqa: F401 - raised and re-exported here
 from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -145,7 +146,7 @@ def readiness(session: Session, hooks: CountyHooks, application: Application, us
 def _due(item_type_department: str) -> date:
     departments = require_tenant().settings.get("departments", {})
     days = int((departments.get(item_type_department) or {}).get("review_days", DEFAULT_REVIEW_DAYS))
-    return add_working_days(date.today(), days)
+    return add_working_days(clock.today(), days)
 
 
 def submit(session: Session, hooks: CountyHooks, application: Application, user: User) -> None:
@@ -194,7 +195,7 @@ def request_recheck(session: Session, application: Application, user: User, reas
     reason = (reason or "").strip()
     if application.status != CONFIRMED:
         raise ApplicationError(_l("A re-check can be asked for once the points are confirmed."))
-    if application.recheck_until is None or date.today() > application.recheck_until:
+    if application.recheck_until is None or clock.today() > application.recheck_until:
         raise ApplicationError(_l("The period for asking a re-check has ended."))
     if not reason:
         raise ApplicationError(_l("Say why the points should be re-checked."), {"reason": [_l("This field is required.")]})

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jifen import clock
 from jifen.models import ApplicantProfile, FamilyMember
 from jifen.plugin.manager import CountyHooks
 from jifen.county.tenancy import require_tenant
@@ -51,14 +52,14 @@ def facts_for(session: Session, user_id: int, as_of: date | None = None) -> Appl
                                                             FamilyMember.relation == "child"))
     )
     if profile is None:
-        return ApplicantFacts(children=children, as_of=as_of or date.today())
+        return ApplicantFacts(children=children, as_of=as_of or clock.today())
     return ApplicantFacts(
         has_residence_permit=profile.has_residence_permit,
         works_in_county_since=profile.works_in_county_since,
         criminal_penalty=profile.criminal_penalty,
         births_over_quota=profile.births_over_quota,
         children=children,
-        as_of=as_of or date.today(),
+        as_of=as_of or clock.today(),
     )
 
 

@@ -8,11 +8,11 @@ versions, and the ledger rows made under them, are never rewritten.
 
 from __future__ import annotations
 
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jifen import clock
 from jifen.county.context import current_county
 
 from jifen import audit
@@ -47,7 +47,7 @@ def ensure_current_version(session: Session, *, actor: str, note: str | None = N
         return latest
     version = RuleVersion(
         version=(latest.version + 1) if latest else 1,
-        rules={**snapshot, "as_of": date.today().isoformat()},
+        rules={**snapshot, "as_of": clock.today().isoformat()},
         actor=actor,
         note=note,
     )

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 
 import marshmallow as ma
 
+from jifen import clock
 from jifen.plugin.kinds import ScoreItemType
 
 CENT = Decimal("0.01")
@@ -51,7 +52,7 @@ class Rules:
             if key in types:
                 items[key] = types[key].settings_schema().load(settings)
         scoring = ScoringSettings().load(snapshot.get("scoring") or {})
-        as_of = date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else date.today()
+        as_of = date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else clock.today()
         return cls(version, items, tuple(tuple(g) for g in scoring["one_of"]), scoring["floor"], as_of)
 
 

@@ -191,7 +191,7 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
         message = _l("Choose one of this round's %(what)s.", what=program.sub_quota_by)
         raise ApplicationError(message, {program.sub_quota_by or "_schema": [message]})
     result = ProgramApplication(round_id=found.id, user_id=user.id, sub_quota=sub_quota, fields=data,
-                                applied_at=clock.now())
+                                applied_at=clock.utcnow())
     session.add(result)
     session.flush()
     audit.record(session, "program.applied", actor=user.actor, target_type="program_application",

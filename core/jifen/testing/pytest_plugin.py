@@ -36,7 +36,7 @@ import random
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -347,7 +347,9 @@ def applicant_with_points(county, make_user):
             if missing:
                 raise AssertionError(f"{tenant}: score items not enabled in this county: {missing}")
             user = session.get(User, (require_tenant().id, person.id))
-            today = date.today()
+            from jifen import clock
+
+            today = clock.today()
             session.add(ApplicantProfile(user_id=user.id, has_residence_permit=True, town=town,
                                          works_in_county_since=today.replace(year=today.year - 5)))
             application = applications.application_of(session, user, create=True)
@@ -371,15 +373,71 @@ def applicant_with_points(county, make_user):
 
 
 @pytest.fixture
-def on_day(monkeypatch):
-    """``on_day(date)``: from now on in this test, the platform's clock (``jifen.clock.today``) says it is
-    that day: a round's window, a program's start date and offer deadlines follow it."""
+def open_round(county):
+    """``open_round("<slug>", "<program key>", quota=1)``: a round of the county's program, open from
+    yesterday to 30 days ahead on the platform's clock, made through the core; returns its id."""
+    from jifen import clock
+    from jifen.county.context import current_county
+    from jifen.programs import rounds
+
+    def _open(tenant: str, program_key: str, *, quota: int | None = 1, sub_quotas: dict | None = None,
+              days: int = 30, name: str = "Round 1") -> int:
+        today = clock.today()
+        with county(tenant) as session:
+            program = current_county(session).programs_by_key[program_key]
+            raw = {"name": name, "opens_on": (today - timedelta(days=1)).isoformat(),
+                   "closes_on": (today + timedelta(days=days)).isoformat()}
+            raw.update({"quota": quota} if quota is not None else {})
+            raw.update({"sub_quotas": sub_quotas} if sub_quotas else {})
+            found = rounds.create_round(session, program, raw, actor="test")
+            session.commit()
+            return found.id
+
+    return _open
+
+
+@pytest.fixture
+def ranking_outcomes(county):
+    """``ranking_outcomes("<slug>", round_id)``: user id -> outcome (allocated, waitlisted, ...) in the
+    round's newest ranking run."""
+    from sqlalchemy import select
+
+    from jifen.models import ProgramApplication, RankingResult, RankingRun
+
+    def _outcomes(tenant: str, round_id: int) -> dict[int, str]:
+        with county(tenant) as session:
+            run = session.scalars(select(RankingRun).where(RankingRun.round_id == round_id)
+                                  .order_by(RankingRun.created_at.desc(), RankingRun.id.desc()).limit(1)).first()
+            if run is None:
+                return {}
+            rows = session.execute(
+                select(ProgramApplication.user_id, RankingResult.outcome)
+                .join(RankingResult, RankingResult.program_application_id == ProgramApplication.id)
+                .where(RankingResult.run_id == run.id))
+            return dict(rows.all())
+
+    return _outcomes
+
+
+@pytest.fixture
+def on_day():
+    """``on_day(day)``: from now on in this test the platform's clock shows ``day`` (a date: 10:00 that
+    day in the platform's zone, Asia/Shanghai by default; or an aware datetime, to the minute).
+
+    Every date the platform derives follows: round windows and program start dates, review due dates,
+    re-check windows, offer deadlines, rule version dates and stored timestamps. The clock runs again
+    after the test.
+    """
     from jifen import clock
 
     def _set(day):
-        monkeypatch.setattr(clock, "today", lambda: day)
+        if isinstance(day, datetime):
+            clock.set_moment(day)
+        else:
+            clock.set_moment(datetime.combine(day, time(10, 0), tzinfo=clock.zone(clock.platform_time_zone())))
 
-    return _set
+    yield _set
+    clock.set_moment(None)
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ half-done is stored.
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from jifen import clock
 from jifen import audit
 
 from jifen.points import applications
@@ -93,7 +93,7 @@ def profile():
             row = ApplicantProfile(user_id=me.id)
             session.add(row)
         form.populate_obj(row)
-        if row.works_in_county_since and row.works_in_county_since > date.today():
+        if row.works_in_county_since and row.works_in_county_since > clock.today():
             session.rollback()
             add_error(form, "works_in_county_since", _("This date is in the future."))
         else:

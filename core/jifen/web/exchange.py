@@ -10,10 +10,10 @@ the department. Another department's or county's item is "not found".
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from jifen import clock
 from jifen.text import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -141,7 +141,7 @@ def export_queue(fmt: str):
         flash(_("Choose a department first."), "error")
         return redirect(url_for("review.queue"))
     rows, _more = exports.queue_rows(get_session(), department, lang=_lang())  # the rest: export again later
-    name = f"queue-{department}-{date.today().isoformat()}.{fmt}"
+    name = f"queue-{department}-{clock.today().isoformat()}.{fmt}"
     if fmt == "csv":
         response = Response(b"".join(csv_chunks(rows)), mimetype="text/csv")
     else:

@@ -15,8 +15,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ScoreItemType
+from jifen.toolkit import ScoreItemType, hookimpl
 
 from jifen_sanitation_bonus.i18n import _l
 from jifen_sanitation_bonus.settings import Settings

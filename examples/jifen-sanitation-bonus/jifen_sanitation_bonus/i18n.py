@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from jifen.plugin.translations import PluginTranslations
+from jifen.toolkit import PluginTranslations
 
 translations = PluginTranslations(Path(__file__).parent / "translations")
 _ = translations.gettext  # translated now, in the visitor's language

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.kinds import ItemSettings
+from jifen.toolkit import ItemSettings
 
 
 class Settings(ItemSettings):

@@ -20,9 +20,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.calendar.ages import age_on
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 
@@ -43,7 +41,7 @@ class AgeBand(ma.Schema):
             raise ma.ValidationError("min_age must not exceed max_age.", "min_age")
 
 
-class AgeSettings(ItemSettings):
+class AgeSettings(tk.ItemSettings):
     bands = ma.fields.List(ma.fields.Nested(AgeBand), load_default=list)
 
 
@@ -52,7 +50,7 @@ def _date(value) -> date:
 
 
 def score(verified: dict, settings: dict) -> Decimal:
-    age = age_on(_date(verified["birth_date"]), settings["as_of"])
+    age = tk.age_on(_date(verified["birth_date"]), settings["as_of"])
     for band in settings.get("bands", ()):
         if band["min_age"] <= age <= band["max_age"]:
             younger = band["max_age"] - age
@@ -65,7 +63,7 @@ def sample(rng: random.Random) -> dict:
     return {"birth_date": date.fromordinal(born).isoformat()}
 
 
-AGE = ScoreItemType(
+AGE = tk.ScoreItemType(
     key="age",
     category="basic_status",
     names={"zh": "年龄", "en": "Age"},
@@ -79,6 +77,6 @@ AGE = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [AGE]

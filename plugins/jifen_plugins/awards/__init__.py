@@ -16,8 +16,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 LEVELS = ("county", "prefecture", "province", "national")
@@ -40,24 +39,16 @@ class AwardInput(ma.Schema):
                                                                   "en": "Date of the latest award"}})
 
 
-def _level_points():
-    return ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(LEVELS)),
-        values=ma.fields.Decimal(validate=ma.validate.Range(min=0, max=500), as_string=True),
-        load_default=dict,
-    )
-
-
-class AwardSettings(ItemSettings):
-    points = _level_points()
-    level_caps = _level_points()
+class AwardSettings(tk.ItemSettings):
+    points = tk.level_points(LEVELS)
+    level_caps = tk.level_points(LEVELS)
     share_cap_above_county = ma.fields.Boolean(load_default=False, metadata={"label": {
         "zh": "地市级及以上共用一个上限", "en": "Prefecture and higher levels share one cap"}})
 
 
 def score(verified: dict, settings: dict) -> Decimal:
     level = verified["level"]
-    return Decimal(int(verified.get("count", 1))) * Decimal(str(settings.get("points", {}).get(level, ZERO)))
+    return Decimal(int(verified.get("count", 1))) * tk.points_for_level(settings, level)
 
 
 def cap_group(verified: dict, settings: dict):
@@ -82,7 +73,7 @@ def sample(rng: random.Random) -> dict:
     }
 
 
-AWARDS = ScoreItemType(
+AWARDS = tk.ScoreItemType(
     key="awards",
     category="awards",
     names={"zh": "表彰奖励", "en": "Commendations and awards"},
@@ -97,6 +88,6 @@ AWARDS = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [AWARDS]

@@ -17,8 +17,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 KINDS = ("criminal_penalty", "detention", "false_materials")
@@ -42,7 +41,7 @@ class Penalty(ma.Schema):
     window_years = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=50))
 
 
-class DeductionSettings(ItemSettings):
+class DeductionSettings(tk.ItemSettings):
     criminal_penalty = ma.fields.Nested(Penalty, load_default=None, allow_none=True)
     detention = ma.fields.Nested(Penalty, load_default=None, allow_none=True)
     false_materials = ma.fields.Nested(Penalty, load_default=None, allow_none=True)
@@ -76,7 +75,7 @@ def sample(rng: random.Random) -> dict:
     return {"kind": kind, "decided_on": decided.isoformat(), "decided_by": body}
 
 
-DEDUCTIONS = ScoreItemType(
+DEDUCTIONS = tk.ScoreItemType(
     key="deductions",
     category="deductions",
     names={"zh": "扣分", "en": "Deductions"},
@@ -90,6 +89,6 @@ DEDUCTIONS = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [DEDUCTIONS]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import random
 from datetime import date
-from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 LEVELS = ("junior_high", "senior_high", "college", "bachelor", "master", "phd")
 LEVEL_NAMES = {
@@ -30,16 +28,11 @@ class EducationInput(ma.Schema):
     graduated_on = ma.fields.Date(required=True, metadata={"label": {"zh": "毕业日期", "en": "Graduation date"}})
 
 
-class EducationSettings(ItemSettings):
-    points = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(LEVELS)),
-        values=ma.fields.Decimal(validate=ma.validate.Range(min=0, max=500), as_string=True),
-        load_default=dict,
-    )
+class EducationSettings(tk.ItemSettings):
+    points = tk.level_points(LEVELS)
 
 
-def score(verified: dict, settings: dict) -> Decimal:
-    return Decimal(str(settings.get("points", {}).get(verified["level"], 0)))
+score = tk.level_scorer("level")
 
 
 def sample(rng: random.Random) -> dict:
@@ -48,7 +41,7 @@ def sample(rng: random.Random) -> dict:
             "graduated_on": date(rng.randint(1995, 2024), rng.randint(1, 12), 1).isoformat()}
 
 
-EDUCATION = ScoreItemType(
+EDUCATION = tk.ScoreItemType(
     key="education",
     category="personal_quality",
     names={"zh": "学历", "en": "Education"},
@@ -62,6 +55,6 @@ EDUCATION = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [EDUCATION]

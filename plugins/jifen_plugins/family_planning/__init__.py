@@ -19,11 +19,10 @@ from datetime import date
 from decimal import Decimal
 
 import marshmallow as ma
-from jifen.text import lazy_gettext as _l
+from jifen import toolkit as tk
 
-from jifen.points.eligibility import ApplicantFacts, Veto
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+_l = tk.lazy_gettext
+
 
 ZERO = Decimal("0")
 KINDS = ("one_child_parents", "rural_two_daughters")
@@ -41,16 +40,11 @@ class FamilyPlanningInput(ma.Schema):
     issued_on = ma.fields.Date(required=True, metadata={"label": {"zh": "发证日期", "en": "Date of issue"}})
 
 
-class FamilyPlanningSettings(ItemSettings):
-    points = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
-        values=ma.fields.Decimal(validate=ma.validate.Range(min=0, max=500), as_string=True),
-        load_default=dict,
-    )
+class FamilyPlanningSettings(tk.ItemSettings):
+    points = tk.level_points(KINDS)
 
 
-def score(verified: dict, settings: dict) -> Decimal:
-    return Decimal(str(settings.get("points", {}).get(verified["kind"], ZERO)))
+score = tk.level_scorer("kind")
 
 
 def sample(rng: random.Random) -> dict:
@@ -61,7 +55,7 @@ def sample(rng: random.Random) -> dict:
     }
 
 
-FAMILY_PLANNING = ScoreItemType(
+FAMILY_PLANNING = tk.ScoreItemType(
     key="family_planning",
     category="family_planning",
     names={"zh": "计划生育", "en": "Family planning"},
@@ -75,13 +69,13 @@ FAMILY_PLANNING = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [FAMILY_PLANNING]
 
 
-@hookimpl
-def check_eligibility(applicant: ApplicantFacts, settings: dict):
+@tk.hookimpl
+def check_eligibility(applicant: tk.ApplicantFacts, settings: dict):
     if settings.get("family_planning", True) and applicant.births_over_quota:
-        return [Veto("births_over_quota", _l("Applicants with births over the family-planning quota cannot apply."))]
+        return [tk.Veto("births_over_quota", _l("Applicants with births over the family-planning quota cannot apply."))]
     return []

@@ -14,8 +14,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 TENURES = ("own", "rent")
@@ -34,7 +33,7 @@ class HousingInput(ma.Schema):
                                metadata={"label": {"zh": "住址", "en": "Address"}})
 
 
-class HousingSettings(ItemSettings):
+class HousingSettings(tk.ItemSettings):
     own_per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
     rent_per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
 
@@ -66,7 +65,7 @@ def sample(rng: random.Random) -> dict:
     }
 
 
-HOUSING = ScoreItemType(
+HOUSING = tk.ScoreItemType(
     key="housing",
     category="residence",
     names={"zh": "住房", "en": "Housing"},
@@ -80,6 +79,6 @@ HOUSING = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [HOUSING]

@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+from jifen import toolkit as tk
 
 
-class HukouTransferSettings(ProgramSettings):
+class HukouTransferSettings(tk.ProgramSettings):
     threshold = ma.fields.Decimal(load_default=Decimal("60"), as_string=True, validate=ma.validate.Range(min=0))
     second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
 
@@ -24,7 +23,7 @@ def check(fields: dict, applicant, settings: dict) -> list[str]:
     return []  # the threshold is applied in ranking (quota mode and the round's threshold)
 
 
-PROGRAM = ServiceProgram(
+PROGRAM = tk.ServiceProgram(
     key="hukou_transfer",
     names={"zh": "积分入户", "en": "Hukou transfer"},
     summaries={
@@ -43,6 +42,6 @@ PROGRAM = ServiceProgram(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_service_programs():
     return [PROGRAM]

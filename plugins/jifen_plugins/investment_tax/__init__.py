@@ -20,8 +20,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 KINDS = ("investment", "income_tax")
@@ -60,7 +59,7 @@ def _no_tax_rate() -> dict:
     return {**_no_rate(), "window_years": 5, "average": False}
 
 
-class InvestmentTaxSettings(ItemSettings):
+class InvestmentTaxSettings(tk.ItemSettings):
     investment = ma.fields.Nested(Rate, load_default=_no_rate)
     income_tax = ma.fields.Nested(TaxRate, load_default=_no_tax_rate)
 
@@ -93,7 +92,7 @@ def sample(rng: random.Random) -> dict:
     return {"kind": "income_tax", "amount": f"{amount:.2f}", "year": rng.randint(2019, 2025)}
 
 
-INVESTMENT_TAX = ScoreItemType(
+INVESTMENT_TAX = tk.ScoreItemType(
     key="investment_tax",
     category="investment_tax",
     names={"zh": "投资纳税", "en": "Investment and tax"},
@@ -107,6 +106,6 @@ INVESTMENT_TAX = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [INVESTMENT_TAX]

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from jifen.calendar.ages import age_on, school_year_cutoff
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+from jifen import toolkit as tk
 
 
-class KindergartenSettings(ProgramSettings):
+class KindergartenSettings(tk.ProgramSettings):
     min_child_age = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=2, max=6), metadata={
         "label": {"zh": "最小入园年龄（8月31日）", "en": "Youngest age (on 31 August)"}})
     max_child_age = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=2, max=7), metadata={
@@ -34,21 +32,11 @@ class KindergartenApplication(ma.Schema):
 
 
 def check(fields: dict, applicant, settings: dict) -> list[str]:
-    name = fields["child_name"].strip()
-    child = next((c for c in applicant.children if c.name == name), None)
-    if child is None:
-        return [f"“{name}”不是已登记的子女：请先在“家庭”页登记 / "
-                f"“{name}” is not a child declared in your family: declare the child on the Family page first."]
-    day = school_year_cutoff(applicant.as_of)
-    age = age_on(child.birth_date, day)
-    low, high = settings["min_child_age"], settings["max_child_age"]
-    if not low <= age <= high:
-        return [f"入园年龄须在 {low}–{high} 岁之间（{day.year}年8月31日），{name} 届时 {age} 岁 / "
-                f"The child must be {low}-{high} years old on 31 August {day.year}; {name} will be {age}."]
-    return []
+    return tk.child_age_problems(applicant, fields["child_name"], settings["min_child_age"], settings["max_child_age"],
+                                 entering={"zh": "入园"})
 
 
-PROGRAM = ServiceProgram(
+PROGRAM = tk.ServiceProgram(
     key="kindergarten",
     names={"zh": "积分入园", "en": "Kindergarten places"},
     summaries={
@@ -68,6 +56,6 @@ PROGRAM = ServiceProgram(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_service_programs():
     return [PROGRAM]

@@ -14,8 +14,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 KINDS = ("invention", "utility_model", "design")
@@ -36,12 +35,8 @@ class PatentInput(ma.Schema):
     granted_on = ma.fields.Date(required=True, metadata={"label": {"zh": "授权公告日", "en": "Date granted"}})
 
 
-class PatentSettings(ItemSettings):
-    points = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
-        values=ma.fields.Decimal(validate=ma.validate.Range(min=0, max=500), as_string=True),
-        load_default=dict,
-    )
+class PatentSettings(tk.ItemSettings):
+    points = tk.level_points(KINDS)
     window_years = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=1, max=50))
 
 
@@ -60,7 +55,7 @@ def within_years(event: date, as_of: date, years: int) -> bool:
 def score(verified: dict, settings: dict) -> Decimal:
     if not within_years(_date(verified["granted_on"]), settings["as_of"], settings.get("window_years", 5)):
         return ZERO
-    return Decimal(str(settings.get("points", {}).get(verified["kind"], ZERO)))
+    return tk.points_for_level(settings, verified["kind"])
 
 
 TITLES = ("一种纺织品染色装置", "一种数控机床夹具", "一种皮革压花设备", "一种节能电机散热结构", "一种包装盒")
@@ -78,7 +73,7 @@ def sample(rng: random.Random) -> dict:
     }
 
 
-PATENTS = ScoreItemType(
+PATENTS = tk.ScoreItemType(
     key="patents",
     category="patents_innovation",
     names={"zh": "专利", "en": "Patents"},
@@ -92,6 +87,6 @@ PATENTS = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [PATENTS]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+from jifen import toolkit as tk
 
 
-class PublicRentalHousingSettings(ProgramSettings):
+class PublicRentalHousingSettings(tk.ProgramSettings):
     max_household_income = ma.fields.Integer(load_default=60000, validate=ma.validate.Range(min=0))
     max_floor_area_per_person = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=0))
 
@@ -33,7 +32,7 @@ def check(fields: dict, applicant, settings: dict) -> list[str]:
     return problems
 
 
-PROGRAM = ServiceProgram(
+PROGRAM = tk.ServiceProgram(
     key="public_rental_housing",
     names={"zh": "公共租赁住房", "en": "Public rental housing"},
     summaries={
@@ -52,6 +51,6 @@ PROGRAM = ServiceProgram(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_service_programs():
     return [PROGRAM]

@@ -20,8 +20,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 
@@ -35,7 +34,7 @@ class ResidencePermitInput(ma.Schema):
         metadata={"label": {"zh": "已办理年度签注的年份", "en": "Years in which the yearly endorsement was done"}})
 
 
-class ResidencePermitSettings(ItemSettings):
+class ResidencePermitSettings(tk.ItemSettings):
     per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
     grace_years = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=0, max=5))
 
@@ -68,7 +67,7 @@ def sample(rng: random.Random) -> dict:
     return {"permit_number": f"3304{rng.randint(10**11, 10**12 - 1)}", "endorsed_years": years}
 
 
-RESIDENCE_PERMIT = ScoreItemType(
+RESIDENCE_PERMIT = tk.ScoreItemType(
     key="residence_permit",
     category="residence",
     names={"zh": "居住证年限", "en": "Years on the residence permit"},
@@ -82,6 +81,6 @@ RESIDENCE_PERMIT = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [RESIDENCE_PERMIT]

@@ -12,14 +12,12 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.calendar.ages import age_on
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+from jifen import toolkit as tk
 
 INSURED = ("self", "child", "spouse")
 
 
-class ResidentMedicalInsuranceSettings(ProgramSettings):
+class ResidentMedicalInsuranceSettings(tk.ProgramSettings):
     threshold = ma.fields.Decimal(load_default=Decimal("40"), as_string=True, validate=ma.validate.Range(min=0),
                                   metadata={"label": {"zh": "参保分值线", "en": "Threshold (points)"}})
     cover_spouses = ma.fields.Boolean(load_default=False, metadata={"label": {
@@ -47,7 +45,7 @@ def _child_problems(name: str, applicant, settings: dict) -> list[str]:
     if child is None:
         return [f"“{name}”不是已登记的子女：请先在“家庭”页登记 / "
                 f"“{name}” is not a child declared in your family: declare the child on the Family page first."]
-    age = age_on(child.birth_date, applicant.as_of)
+    age = tk.age_on(child.birth_date, applicant.as_of)
     if age > settings["max_child_age"]:
         return [f"子女须不超过 {settings['max_child_age']} 周岁，{name} 现年 {age} 岁 / "
                 f"A covered child must be at most {settings['max_child_age']} years old; {name} is {age}."]
@@ -79,7 +77,7 @@ def check(fields: dict, applicant, settings: dict) -> list[str]:
     return problems
 
 
-PROGRAM = ServiceProgram(
+PROGRAM = tk.ServiceProgram(
     key="resident_medical_insurance",
     names={"zh": "积分参加城乡居民医保", "en": "Resident medical insurance"},
     summaries={
@@ -96,6 +94,6 @@ PROGRAM = ServiceProgram(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_service_programs():
     return [PROGRAM]

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from jifen.calendar.ages import age_on, school_year_cutoff
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ProgramSettings, ServiceProgram
+from jifen import toolkit as tk
 
 
-class SchoolEnrollmentSettings(ProgramSettings):
+class SchoolEnrollmentSettings(tk.ProgramSettings):
     min_child_age = ma.fields.Integer(load_default=6, validate=ma.validate.Range(min=2, max=15))
     max_child_age = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=3, max=18))
 
@@ -26,17 +24,11 @@ class SchoolApplication(ma.Schema):
 
 
 def check(fields: dict, applicant, settings: dict) -> list[str]:
-    child = next((c for c in applicant.children if c.name == fields["child_name"].strip()), None)
-    if child is None:
-        return ["子女须先登记为家庭成员 / Declare the child in your family first."]
-    age = age_on(child.birth_date, school_year_cutoff(applicant.as_of))
-    if not settings["min_child_age"] <= age <= settings["max_child_age"]:
-        return [f"入学年龄须在 {settings['min_child_age']}–{settings['max_child_age']} 岁之间（{age} 岁）/ "
-                f"The child must be {settings['min_child_age']}-{settings['max_child_age']} years old ({age})."]
-    return []
+    return tk.child_age_problems(applicant, fields["child_name"], settings["min_child_age"], settings["max_child_age"],
+                                 entering={"zh": "入学"})
 
 
-PROGRAM = ServiceProgram(
+PROGRAM = tk.ServiceProgram(
     key="school_enrollment",
     names={"zh": "积分入学", "en": "School places for children"},
     summaries={
@@ -55,6 +47,6 @@ PROGRAM = ServiceProgram(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_service_programs():
     return [PROGRAM]

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import random
 from datetime import date
-from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 LEVELS = (
     "junior_skill",
@@ -48,18 +46,13 @@ class SkillInput(ma.Schema):
     issued_on = ma.fields.Date(required=True, metadata={"label": {"zh": "发证日期", "en": "Date of issue"}})
 
 
-class SkillSettings(ItemSettings):
+class SkillSettings(tk.ItemSettings):
     """``points``: points per level; a level the county leaves out is worth nothing."""
 
-    points = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(LEVELS)),
-        values=ma.fields.Decimal(validate=ma.validate.Range(min=0, max=500), as_string=True),
-        load_default=dict,
-    )
+    points = tk.level_points(LEVELS)
 
 
-def score(verified: dict, settings: dict) -> Decimal:
-    return Decimal(str(settings.get("points", {}).get(verified["level"], 0)))
+score = tk.level_scorer("level")
 
 
 OCCUPATIONS = ("电工", "焊工", "数控车工", "汽车维修工", "育婴员", "养老护理员", "机械工程", "会计")
@@ -75,7 +68,7 @@ def sample(rng: random.Random) -> dict:
     }
 
 
-SKILL = ScoreItemType(
+SKILL = tk.ScoreItemType(
     key="skill",
     category="personal_quality",
     names={"zh": "职业技能与职称", "en": "Skills and professional titles"},
@@ -89,6 +82,6 @@ SKILL = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [SKILL]

@@ -24,8 +24,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 INSURANCE_TYPES = 5
@@ -59,7 +58,7 @@ class Accrual(ma.Schema):
     cap = ma.fields.Decimal(load_default=None, allow_none=True, as_string=True, validate=ma.validate.Range(min=0))
 
 
-class SocialInsuranceSettings(ItemSettings):
+class SocialInsuranceSettings(tk.ItemSettings):
     province = ma.fields.Nested(Accrual, load_default=_no_accrual)
     local = ma.fields.Nested(Accrual, load_default=_no_accrual)
     min_years = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=60))
@@ -86,7 +85,7 @@ def sample(rng: random.Random) -> dict:
             "years": years, "local_years": rng.randint(0, years)}
 
 
-SOCIAL_INSURANCE = ScoreItemType(
+SOCIAL_INSURANCE = tk.ScoreItemType(
     key="social_insurance",
     category="basic_status",
     names={"zh": "社会保险", "en": "Social insurance"},
@@ -100,6 +99,6 @@ SOCIAL_INSURANCE = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [SOCIAL_INSURANCE]

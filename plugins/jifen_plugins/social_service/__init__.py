@@ -15,8 +15,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.plugin.hookspecs import hookimpl
-from jifen.plugin.kinds import ItemSettings, ScoreItemType
+from jifen import toolkit as tk
 
 ZERO = Decimal("0")
 KINDS = ("volunteer", "blood")
@@ -46,7 +45,7 @@ def _no_rate() -> dict:
     return {"points": ZERO, "unit": 1, "cap": None}
 
 
-class SocialServiceSettings(ItemSettings):
+class SocialServiceSettings(tk.ItemSettings):
     volunteer = ma.fields.Nested(Rate, load_default=_no_rate)
     blood = ma.fields.Nested(Rate, load_default=_no_rate)
 
@@ -71,7 +70,7 @@ def sample(rng: random.Random) -> dict:
     return {"kind": "blood", "amount": rng.choice((200, 300, 400)) * rng.randint(1, 4), "certified_by": "嘉兴市中心血站"}
 
 
-SOCIAL_SERVICE = ScoreItemType(
+SOCIAL_SERVICE = tk.ScoreItemType(
     key="social_service",
     category="social_service",
     names={"zh": "社会服务", "en": "Social service"},
@@ -87,6 +86,6 @@ SOCIAL_SERVICE = ScoreItemType(
 )
 
 
-@hookimpl
+@tk.hookimpl
 def register_score_item_types():
     return [SOCIAL_SERVICE]
