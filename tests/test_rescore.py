@@ -5,7 +5,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from jifen.points import ledger
-from jifen.county.enablement import plugin_settings
+from jifen.county.context import current_county
 from jifen.county.switching import set_plugin_enabled
 from jifen.models import Application, AuditEvent, DeclaredItem, LedgerEntry
 from jifen.models.application import ITEM_VERIFIED
@@ -127,7 +127,7 @@ def test_a_changed_points_value_makes_a_new_version_and_keeps_the_old_rows(cli, 
     assert cli("points", "rescore", "--tenant", "jiashan").exit_code == 0
     with county("jiashan") as session:
         old_rows = _rows(session, v)
-        settings = plugin_settings(session, "education")
+        settings = current_county(session).settings_of("education")
         points = {**settings["points"], "junior_high": "25", "senior_high": "35", "college": "65"}
         assert set_plugin_enabled(session, "education", True, actor="test", settings={**settings, "points": points})
         session.commit()

@@ -96,12 +96,11 @@ def test_install_plugin_installs_for_this_test_only(install_plugin, client, cli)
 
 @pytest.mark.with_plugins("sanitation_bonus", county=["haining"], settings={"sanitation_bonus": {"points": "12"}})
 def test_with_plugins_gives_settings(county):
-    from jifen.county.enablement import plugin_settings
 
     with county("haining") as session:
-        assert plugin_settings(session, "sanitation_bonus")["points"] == "12"
+        assert current_county(session).settings_of("sanitation_bonus")["points"] == "12"
     with county("jiashan") as session:
-        assert plugin_settings(session, "sanitation_bonus") == {}
+        assert current_county(session).settings_of("sanitation_bonus") == {}
 
 
 def test_on_day_sets_the_platforms_clock_for_the_test(client, on_day):

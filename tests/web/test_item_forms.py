@@ -39,7 +39,7 @@ def test_points_table_with_nested_settings_round_trips(client, make_user, login,
     form = {"cap": "20", "volunteer.points": "3", "volunteer.unit": "50", "volunteer.cap": "10",
             "blood.points": "2", "blood.unit": "200", "blood.cap": "10"}
     assert client.submit("/jiashan/admin/rules/social_service", form).status_code == 302
-    from jifen.county.enablement import plugin_settings
+    from jifen.county.context import current_county
 
     with county("jiashan") as session:
-        assert plugin_settings(session, "social_service")["volunteer"]["points"] == "3"
+        assert current_county(session).settings_of("social_service")["volunteer"]["points"] == "3"

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from jifen.county.enablement import enabled_plugin_names
+from jifen.county.enablement import read_enablement
 from jifen.county.tenancy import TenantRef, binding_context, require_tenant
 from jifen.plugin.kinds import ScoreItemType, ServiceProgram
 from jifen.plugin.manager import CountyHooks, county_programs, county_score_items
@@ -26,10 +26,15 @@ class County:
 
     tenant: TenantRef
     enabled: frozenset[str]
+    settings: dict[str, dict] = field(default_factory=dict, compare=False)  # plugin name -> stored settings
     hooks: CountyHooks = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hooks", CountyHooks(self.enabled))
+
+    def settings_of(self, plugin: str | None) -> dict:
+        """The county's stored settings of ``plugin`` (a copy; empty when it has none)."""
+        return dict(self.settings.get(plugin, {})) if plugin else {}
 
     @cached_property
     def programs(self) -> tuple[ServiceProgram, ...]:
@@ -58,7 +63,8 @@ def current_county(session: Session | None = None) -> County:
         from jifen.db.session import get_session  # the application context's session
 
         session = get_session()
-    made = County(tenant=tenant, enabled=enabled_plugin_names(session))
+    enabled, settings = read_enablement(session)
+    made = County(tenant=tenant, enabled=enabled, settings=settings)
     binding_context.set(made)
     return made
 

@@ -19,15 +19,26 @@ class InvalidPluginSettings(ValueError):
         self.messages = messages
 
 
-def enabled_plugin_names(session: Session) -> frozenset[str]:
-    """The bound county's enabled plugins that are installed in this deployment."""
+def read_enablement(session: Session) -> tuple[frozenset[str], dict[str, dict]]:
+    """The bound county's enabled plugins (those installed here) and every stored plugin's settings.
+
+    One core select per binding, made by :func:`jifen.county.context.current_county` (nothing else
+    reads this table for a page): on the session's connection, scoped by hand (the ORM hook would add
+    the same criterion) and by row-level security on PostgreSQL.
+    """
     installed = catalog()
-    # Runs on every portal request: a core select on the session's connection, scoped by hand
-    # (the ORM hook would add the same criterion) and by row-level security on PostgreSQL.
     table = PluginEnablement.__table__
-    query = select(table.c.plugin_name).where(table.c.tenant_id == require_tenant().id, table.c.enabled.is_(True))
-    names = session.connection().execute(query).scalars()
-    return frozenset(n for n in names if n in installed)
+    query = select(table.c.plugin_name, table.c.enabled, table.c.settings).where(table.c.tenant_id == require_tenant().id)
+    rows = session.connection().execute(query).all()
+    enabled = frozenset(name for name, on, _ in rows if on and name in installed)
+    return enabled, {name: dict(settings or {}) for name, _, settings in rows}
+
+
+def enabled_plugin_names(session: Session) -> frozenset[str]:
+    """The bound county's enabled plugins (kept for the deprecated ``jifen.enablement`` name)."""
+    from jifen.county.context import current_county
+
+    return current_county(session).enabled
 
 
 def validate_settings(plugin: str, settings: dict) -> dict:
@@ -73,11 +84,6 @@ def store_enablement(
         audit.record(session, action, actor=actor, target_type="plugin", target_id=name, details=details)
         binding_context.set(None)  # the County context of this binding is out of date
     return changed
-
-
-def plugin_settings(session: Session, name: str) -> dict:
-    row = session.get(PluginEnablement, _key(session, name))
-    return dict(row.settings) if row else {}
 
 
 def _key(session: Session, name: str) -> tuple[int, str]:

@@ -33,7 +33,7 @@ class ApplicantFacts:
     criminal_penalty: bool = False
     births_over_quota: bool = False
     children: tuple[Child, ...] = field(default=())
-    as_of: date = field(default_factory=date.today)
+    as_of: date = field(default_factory=clock.today)
 
 
 @dataclass(frozen=True)

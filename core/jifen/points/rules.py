@@ -16,7 +16,7 @@ from jifen import clock
 from jifen.county.context import current_county
 
 from jifen import audit
-from jifen.models import PluginEnablement, RuleVersion
+from jifen.models import RuleVersion
 from jifen.plugin.manager import plugin_of
 from jifen.plugin.kinds import ScoreItemType
 from jifen.points.scoring import Rules, ScoringSettings
@@ -29,8 +29,8 @@ def county_item_types(session: Session) -> dict[str, ScoreItemType]:
 
 def _snapshot(session: Session) -> dict:
     types = county_item_types(session)
-    settings_by_plugin = {row.plugin_name: row.settings for row in session.scalars(select(PluginEnablement))}
-    items = {key: settings_by_plugin.get(plugin_of(key), {}) for key in sorted(types)}
+    county = current_county(session)
+    items = {key: county.settings_of(plugin_of(key)) for key in sorted(types)}
     scoring = ScoringSettings().dump(ScoringSettings().load(require_tenant().settings.get("scoring", {})))
     return {"items": items, "scoring": scoring}
 

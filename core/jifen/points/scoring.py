@@ -43,7 +43,7 @@ class Rules:
     items: Mapping[str, dict]
     one_of: tuple[tuple[str, ...], ...] = ()
     floor: Decimal | None = None
-    as_of: date = field(default_factory=date.today)
+    as_of: date = field(default_factory=clock.today)
 
     @classmethod
     def load(cls, snapshot: dict, types: Mapping[str, ScoreItemType], version: int | None = None) -> "Rules":

@@ -30,7 +30,6 @@ from jifen import audit, clock
 from jifen.programs import rounds as county_programs
 from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
-from jifen.county.enablement import plugin_settings
 from jifen.models import Offer, ProgramApplication, ProgramRound, RankingResult, RankingRun, User
 from jifen.models.offers import ACCEPTED, DECLINED, EXPIRED, HOLDING, OFFERED
 from jifen.notifications import notify
@@ -121,7 +120,7 @@ def offer_days(session: Session, program: ServiceProgram | None) -> int:
     """Working days to answer an offer: the program's ``offer_days`` setting, else the default."""
     if program is not None:
         name = plugin_of(program.key)
-        value = plugin_settings(session, name).get("offer_days") if name else None
+        value = current_county(session).settings_of(name).get("offer_days") if name else None
         try:
             if value is not None and int(value) >= 1:
                 return int(value)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from jifen import audit, clock
 from jifen.points.applications import ApplicationError
-from jifen.county.enablement import plugin_settings
 from jifen.points.family import members
 from jifen.models import Application, ApplicantProfile, ProgramApplication, ProgramRound, RuleVersion, User
 from jifen.models.application import CONFIRMED
@@ -58,7 +57,7 @@ def programs(session: Session) -> dict[str, ServiceProgram]:
 
 
 def settings_of(session: Session, program: ServiceProgram) -> dict:
-    return program.settings_schema().load(plugin_settings(session, plugin_of(program.key)))
+    return program.settings_schema().load(current_county(session).settings_of(plugin_of(program.key)))
 
 
 def start_date(session: Session, program: ServiceProgram) -> date | None:

@@ -43,7 +43,6 @@ from jifen.county.context import current_county
 
 from jifen import audit
 from jifen.db.session import set_tenant_for_raw_sql
-from jifen.county.enablement import plugin_settings
 from jifen.models import ProgramRound, RankingResult, RankingRun, RuleVersion
 from jifen.plugin.kinds import QUOTA_MODES, ServiceProgram
 from jifen.plugin.manager import installed_plugins, plugin_of
@@ -70,7 +69,7 @@ def program_of(session: Session, found: ProgramRound) -> ServiceProgram:
 
 def program_settings(session: Session, program: ServiceProgram) -> dict:
     plugin = plugin_of(program.key)
-    return program.settings_schema().load(plugin_settings(session, plugin) if plugin else {})
+    return program.settings_schema().load(current_county(session).settings_of(plugin) if plugin else {})
 
 
 def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *, quota: int | None = None,

@@ -11,7 +11,7 @@ from jifen import audit
 
 from jifen.points import rules
 from jifen.db.session import get_session
-from jifen.county.enablement import InvalidPluginSettings, plugin_settings
+from jifen.county.enablement import InvalidPluginSettings
 from jifen.county.switching import set_plugin_enabled
 from jifen.identity import accounts, national_id
 from jifen.models import AuditEvent, RuleVersion, User
@@ -137,7 +137,7 @@ def edit_rules(key: str):
         abort(404)
     plugin = plugin_of(key)
     fields = item_forms.specs(item_type.settings_schema())
-    errors, values = {}, item_forms.shown(plugin_settings(session, plugin), fields)
+    errors, values = {}, item_forms.shown(current_county(session).settings_of(plugin), fields)
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
         values = dict(request.form)

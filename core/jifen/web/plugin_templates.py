@@ -70,10 +70,9 @@ def _declaration(name: str, key: str):
 
 def _county_settings(name: str, declaration) -> dict:
     from jifen.db.session import get_session
-    from jifen.county.enablement import plugin_settings
     from jifen.county.tenancy import current_tenant
 
-    stored = plugin_settings(get_session(), name) if current_tenant() is not None else {}
+    stored = current_county(get_session()).settings_of(name) if current_tenant() is not None else {}
     return declaration.settings_schema().load(stored)
 
 
