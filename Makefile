@@ -7,7 +7,7 @@ EXAMPLE_PLUGINS := examples/jifen-sanitation-bonus
 export JIFEN_INSTANCE_PATH ?= $(CURDIR)/instance
 DEV_PORT ?= 5000
 
-.PHONY: dev test test-sqlite install translations messages bench clean
+.PHONY: dev test test-fast test-sqlite install translations messages bench clean
 
 # The example plugins are their own packages, installed (editable) so that their tests run in the suite.
 $(STAMP): pyproject.toml $(EXAMPLE_PLUGINS:%=%/pyproject.toml)
@@ -34,12 +34,20 @@ dev: install
 	@echo "Serving http://127.0.0.1:$(DEV_PORT)/  (counties: /jiashan/ /haining/)"
 	$(BIN)/jifen run --host 127.0.0.1 --port $(DEV_PORT)
 
-# The whole suite, on SQLite and on PostgreSQL (skipped, and said so, when PostgreSQL is not reachable).
+# Tests run in parallel (pytest-xdist), one worker per core; PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
+
+# The whole suite, on SQLite and on PostgreSQL (skipped, and said so, when PostgreSQL is not reachable),
+# the type checker and the slow tests included.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The loop while working: SQLite only, without the tests marked slow.
+test-fast: install
+	JIFEN_TEST_DATABASES=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 test-sqlite: install
-	JIFEN_TEST_DATABASES=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	JIFEN_TEST_DATABASES=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench

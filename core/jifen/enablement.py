@@ -3,8 +3,7 @@
 from jifen.plugin.deprecation import moved
 
 __getattr__ = moved(__name__, {
-    "enabled_plugin_names": "jifen.county.enablement:enabled_plugin_names",
-    "plugin_settings": "jifen.county.enablement:plugin_settings",
+    "enabled_plugin_names": "jifen.county.context:enabled_plugin_names",
     "set_plugin_enabled": "jifen.county.switching:set_plugin_enabled",
     "InvalidPluginSettings": "jifen.county.enablement:InvalidPluginSettings",
 })

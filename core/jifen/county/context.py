@@ -77,3 +77,8 @@ def forget_county() -> None:
 def county_for(tenant: TenantRef, enabled: frozenset[str]) -> County:
     """A context for a given set of plugins (the conformance check, what-if pages); never cached."""
     return County(tenant=tenant, enabled=frozenset(enabled))
+
+
+def enabled_plugin_names(session: Session | None = None) -> frozenset[str]:
+    """The bound county's enabled plugins (what the deprecated ``jifen.enablement`` name gives)."""
+    return current_county(session).enabled

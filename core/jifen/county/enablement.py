@@ -34,13 +34,6 @@ def read_enablement(session: Session) -> tuple[frozenset[str], dict[str, dict]]:
     return enabled, {name: dict(settings or {}) for name, _, settings in rows}
 
 
-def enabled_plugin_names(session: Session) -> frozenset[str]:
-    """The bound county's enabled plugins (kept for the deprecated ``jifen.enablement`` name)."""
-    from jifen.county.context import current_county
-
-    return current_county(session).enabled
-
-
 def validate_settings(plugin: str, settings: dict) -> dict:
     """Check ``settings`` with the schema of each declaration of ``plugin``; raise with the messages.
 
