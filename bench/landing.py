@@ -10,12 +10,10 @@ answered something other than 200 (the first request checked, or any under load)
 from __future__ import annotations
 
 import json
-import os
-import platform
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import report
 from bench import load, servers
 from bench.database import prepared_database
 
@@ -66,19 +64,15 @@ def _report(db_kind: str, settings: load.LoadSettings, results: dict[str, load.L
     note = "" if landing.generator == "wrk" else " (built-in fallback: compare figures only within one run)"
     print(f"load generator: {landing.generator}{note}")
     print(f"ratio landing/bare: {ratio:.3f}")
-    print(f"goal: >= {GOAL}  -> {'PASS' if ratio >= GOAL else 'BELOW GOAL'}")
+    report.goal(f">= {GOAL}", ratio >= GOAL, missed="BELOW GOAL")
     return {
-        "benchmark": "landing",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": db_kind,
+        **report.header("landing", db_kind),
         "path": PATH,
         "generator": landing.generator,
         "seconds": settings.seconds,
         "connections": settings.connections,
         "threads": settings.threads,
         "gunicorn": servers.GUNICORN_SETTINGS,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
         "results": {name: r.as_dict() for name, r in results.items()},
         "ratio": round(ratio, 4),
         "goal": GOAL,

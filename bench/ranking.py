@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import random
 import re
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from bench import report
 from bench.database import owner_engine, prepared_database, vacuum
 
 TENANT = "jiashan"
@@ -261,19 +261,15 @@ def _report(db_kind: str, n: int, prepare: dict, setup: dict, ranking: dict, bas
     print(f"baseline    {baseline['seconds']:9.2f} s  ({baseline['rows']} rows: CREATE TABLE ... AS SELECT row_number() "
           "OVER (...) on the run's snapshot)")
     print(f"ratio run/baseline: {ratio:.2f}")
-    print(f"goal: ratio <= {GOAL_RATIO}  -> {'PASS' if ratio_ok else 'BELOW GOAL'}")
-    print(f"goal: run peak RSS < {GOAL_PEAK_MB} MB  -> {'PASS' if memory_ok else 'BELOW GOAL'}")
+    report.goal(f"ratio <= {GOAL_RATIO}", ratio_ok, missed="BELOW GOAL")
+    report.goal(f"run peak RSS < {GOAL_PEAK_MB} MB", memory_ok, missed="BELOW GOAL")
     if n != GOAL_N:
         print(f"note: the goals are stated for {GOAL_N:,} applications; this run had {n:,} (BENCH_RANKING_N)")
     return {
-        "benchmark": "ranking",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": db_kind,
+        **report.header("ranking", db_kind),
         "applicants": n,
         "goal_applicants": GOAL_N,
         "seed": SEED,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
         "preparation_seconds": prepare,
         "round": setup,
         "run": ranking,

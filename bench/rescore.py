@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import report
 from bench.database import PG_APP_ROLE, owner_engine, prepared_database, vacuum
 
 TENANT = "jiashan"
@@ -206,17 +205,13 @@ def _report(db_kind: str, n: int, batch: int, generate_s: float, rescore: dict, 
         print(f"{name:10s}  {r['seconds']:9.1f} s  ({r['applications']} applications, {r['ledger_rows']} ledger rows, "
               f"{rate:,.0f} rows/s; peak RSS {r['peak_rss_mb']:.0f} MB, {r['rss_before_mb']:.0f} MB before starting)")
     print(f"ratio rescore/baseline: {ratio:.2f}")
-    print(f"goal: ratio <= {GOAL_RATIO}  -> {'PASS' if ratio_ok else 'ABOVE GOAL'}")
-    print(f"goal: rescore peak RSS < {GOAL_PEAK_MB} MB  -> {'PASS' if memory_ok else 'ABOVE GOAL'}")
+    report.goal(f"ratio <= {GOAL_RATIO}", ratio_ok)
+    report.goal(f"rescore peak RSS < {GOAL_PEAK_MB} MB", memory_ok)
     return {
-        "benchmark": "rescore",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "database": db_kind,
+        **report.header("rescore", db_kind),
         "applicants": n,
         "batch_size": batch,
         "seed": SEED,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
         "demo_data_seconds": round(generate_s, 2),
         "rescore": rescore,
         "baseline": baseline,

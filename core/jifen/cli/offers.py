@@ -7,19 +7,11 @@ from flask.cli import with_appcontext
 
 from jifen.programs import offers
 from jifen.points.applications import ApplicationError
-from jifen.cli.binding import county, session, tenant_option
+from jifen.cli.binding import county, session, tenant_option, round_or_fail
 from jifen.models import ProgramRound
 from jifen.county.tenancy import require_tenant
 
 group = click.Group("offers", help="Offers after a round's final list: make them, expire unanswered ones, list them.")
-
-
-def _round(db, round_id: int) -> ProgramRound:
-    found = db.get(ProgramRound, (require_tenant().id, round_id))
-    if found is None:
-        raise click.ClickException(f"{require_tenant().slug}: no round {round_id} in this county "
-                                   "(see the rounds on the administration pages)")
-    return found
 
 
 def _fail(db, exc: ApplicationError):
@@ -38,7 +30,7 @@ def make_command(tenant_slug: str, round_id: int, days: int | None):
     nothing twice: only allocated applicants without an offer in the round get one."""
     db = session()
     with county(tenant_slug) as tenant:
-        found = _round(db, round_id)
+        found = round_or_fail(db, round_id)
         try:
             made = offers.make_offers(db, found, actor="cli", days=days)
         except ApplicationError as exc:
@@ -60,7 +52,7 @@ def expire_command(tenant_slug: str, round_id: int):
     applicant on the waiting list. Safe to run every day (e.g. from cron)."""
     db = session()
     with county(tenant_slug) as tenant:
-        found = _round(db, round_id)
+        found = round_or_fail(db, round_id)
         try:
             outcomes = offers.expire(db, found, actor="cli")
         except ApplicationError as exc:
@@ -83,7 +75,7 @@ def list_command(tenant_slug: str, round_id: int, status: str | None):
     """List ROUND_ID's places per sub-quota, then its offers, oldest first."""
     db = session()
     with county(tenant_slug) as tenant:
-        found = _round(db, round_id)
+        found = round_or_fail(db, round_id)
         try:
             output = _listing(tenant.slug, found, offers.summary(db, found), offers.offers_of(db, found), status)
         finally:

@@ -6,21 +6,13 @@ import click
 from flask.cli import with_appcontext
 
 from jifen.ranking import runs as ranking
-from jifen.cli.binding import county, session, tenant_option
-from jifen.models import ProgramRound, RankingRun
+from jifen.cli.binding import county, session, tenant_option, round_or_fail
+from jifen.models import RankingRun
 from jifen.county.tenancy import require_tenant
 
 group = click.Group("ranking", help="Ranking runs: rank a round, verify a run from its snapshot, simulate, list.")
 
 MOVERS_SHOWN = 50
-
-
-def _round(db, round_id: int) -> ProgramRound:
-    found = db.get(ProgramRound, (require_tenant().id, round_id))
-    if found is None:
-        raise click.ClickException(f"{require_tenant().slug}: no round {round_id} in this county "
-                                   "(see the rounds on the administration pages)")
-    return found
 
 
 def _run(db, run_id: int) -> RankingRun:
@@ -68,7 +60,7 @@ def run_command(tenant_slug: str, round_id: int, seed: int | None):
     and store the run with its digest. The run is not published by this command."""
     db = session()
     with county(tenant_slug) as tenant:
-        found = _round(db, round_id)
+        found = round_or_fail(db, round_id)
         click.echo(f"{tenant.slug}: ranking round {found.id} ({found.program_key}, {found.name})", err=True)
         try:
             outcome = ranking.run(db, found, actor="cli", seed=seed, progress=_Progress())
@@ -122,7 +114,7 @@ def simulate_command(tenant_slug: str, round_id: int, quota: int | None, setting
     would move in or out against the current run. Nothing is stored or published."""
     db = session()
     with county(tenant_slug) as tenant:
-        found = _round(db, round_id)
+        found = round_or_fail(db, round_id)
         try:
             table = ranking.merge_settings(ranking.parse_setting(s) for s in settings)
             outcome = ranking.simulate(db, found, quota=quota, points_table=table or None, seed=seed,
@@ -156,7 +148,7 @@ def list_command(tenant_slug: str, round_id: int | None):
     db = session()
     with county(tenant_slug) as tenant:
         if round_id is not None:
-            _round(db, round_id)
+            round_or_fail(db, round_id)
         runs = ranking.runs_of(db, round_id)
         if not runs:
             click.echo(f"{tenant.slug}: no ranking run yet" + (f" for round {round_id}" if round_id else ""))

@@ -20,6 +20,7 @@ from jifen.db.session import get_session
 from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingRun
 from jifen.plugin import fields as item_forms
 from jifen.web.forms import EmptyForm
+from jifen.web.loading import get_or_404
 from jifen.http.security import roles_required
 from jifen.http.theme import render
 
@@ -80,7 +81,7 @@ def new_round(key: str):
 @admins
 def round_detail(round_id: int):
     session = get_session()
-    found = _round_or_404(round_id)
+    found = get_or_404(ProgramRound, round_id)
     program = programs.programs(session).get(found.program_key)
     counts = dict(session.execute(select(ProgramApplication.sub_quota, func.count(ProgramApplication.id))
                                   .where(ProgramApplication.round_id == found.id)
@@ -108,18 +109,11 @@ def _act(round_id: int, action, success):
     return redirect(url_for("admin_programs.round_detail", round_id=round_id))
 
 
-def _round_or_404(round_id: int) -> ProgramRound:
-    found = get_session().scalar(select(ProgramRound).where(ProgramRound.id == round_id))
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.post("/rounds/<int:round_id>/publish")
 @admins
 def publish(round_id: int):
     session = get_session()
-    found = _round_or_404(round_id)
+    found = get_or_404(ProgramRound, round_id)
     program = programs.programs(session).get(found.program_key)
     stage = request.form.get("stage")
     if stage not in ("provisional", "final") or program is None:
@@ -135,9 +129,7 @@ def publish(round_id: int):
 @admins
 def decide_objection(objection_id: int):
     session = get_session()
-    objection = session.scalar(select(Objection).where(Objection.id == objection_id))
-    if objection is None:
-        abort(404)
+    objection = get_or_404(Objection, objection_id)
     found_publication = session.get(Publication, (objection.tenant_id, objection.publication_id))
     return _act(found_publication.round_id,
                 lambda db: publication.decide(db, objection, request.form.get("decision") == "upheld",
@@ -148,7 +140,7 @@ def decide_objection(objection_id: int):
 @bp.post("/rounds/<int:round_id>/run")
 @admins
 def run_ranking(round_id: int):
-    found = _round_or_404(round_id)
+    found = get_or_404(ProgramRound, round_id)
 
     def action(db):
         programs.freeze_rules(db, found, actor=current_user.actor)
@@ -162,9 +154,7 @@ def run_ranking(round_id: int):
 @admins
 def make_current(run_id: int):
     session = get_session()
-    run = session.scalar(select(RankingRun).where(RankingRun.id == run_id))
-    if run is None:
-        abort(404)
+    run = get_or_404(RankingRun, run_id)
     ranking.make_current(session, run, current_user.actor)
     session.commit()
     return redirect(url_for("admin_programs.round_detail", round_id=run.round_id))
@@ -173,7 +163,7 @@ def make_current(run_id: int):
 @bp.post("/rounds/<int:round_id>/offers")
 @admins
 def make_offers(round_id: int):
-    found = _round_or_404(round_id)
+    found = get_or_404(ProgramRound, round_id)
     return _act(round_id, lambda db: offers.make_offers(db, found, actor=current_user.actor),
                 lambda made: _("%(n)d offers made.", n=len(made)))
 
@@ -183,7 +173,7 @@ def make_offers(round_id: int):
 def simulate(round_id: int):
     """What if the quota or a points value were different: cutoff and movers, nothing stored or published."""
     session = get_session()
-    found = _round_or_404(round_id)
+    found = get_or_404(ProgramRound, round_id)
     quota = request.args.get("quota", type=int)
     setting = (request.args.get("set") or "").strip()
     outcome, error = None, None

@@ -31,6 +31,7 @@ from jifen.plugin import fields as item_forms
 from jifen.county.context import current_county
 from jifen.web.forms import EmptyForm, FamilyMemberForm, ProfileForm, ReasonForm, SupplementForm, add_error
 from jifen.web.navigation import form_page
+from jifen.web.loading import get_or_404
 from jifen.http.security import limiter, roles_required
 from jifen.http.theme import render
 
@@ -131,9 +132,7 @@ def family_page():
 @applicant_only
 def remove_family_member(member_id: int):
     session = get_session()
-    member = session.scalar(select(FamilyMember).where(FamilyMember.id == member_id, FamilyMember.user_id == _me().id))
-    if member is None:
-        abort(404)
+    member = get_or_404(FamilyMember, member_id, FamilyMember.user_id == _me().id)
     family.remove(session, _me(), member)
     session.commit()
     return redirect(url_for("applicant.family_page"))
@@ -247,10 +246,7 @@ def upload(item_id: int):
 @bp.get("/evidence/<int:file_id>")
 @applicant_only
 def own_evidence(file_id: int):
-    session = get_session()
-    record = session.scalar(select(EvidenceFile).where(EvidenceFile.id == file_id))
-    if record is None:
-        abort(404)
+    record = get_or_404(EvidenceFile, file_id)
     _own_item(record.item_id)
     return send_file(evidence.path_of(record), mimetype=record.content_type, as_attachment=True,
                      download_name=record.original_name)

@@ -24,6 +24,7 @@ from jifen.plugin import fields as item_forms
 from jifen.county.context import current_county
 from jifen.web.forms import DecisionForm, add_error
 from jifen.web.navigation import form_page
+from jifen.web.loading import get_or_404
 from jifen.http.security import roles_required
 from jifen.http.theme import render
 
@@ -93,9 +94,7 @@ def item(item_id: int):
 @bp.get("/evidence/<int:file_id>")
 @reviewers
 def evidence_file(file_id: int):
-    record = get_session().scalar(select(EvidenceFile).where(EvidenceFile.id == file_id))
-    if record is None:
-        abort(404)
+    record = get_or_404(EvidenceFile, file_id)
     _item(record.item_id)
     return send_file(evidence.path_of(record), mimetype=record.content_type, as_attachment=True,
                      download_name=record.original_name)
