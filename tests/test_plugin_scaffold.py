@@ -49,6 +49,22 @@ def test_the_new_package_has_every_part(tmp_path):
     assert "jifen_bonus_item/models.py" in with_tables and "jifen_bonus_item/templates/item.html" in with_tables
 
 
+@pytest.mark.parametrize("kind", ["program", "score-item"])
+def test_a_new_plugin_and_its_tests_import_only_the_toolkit_of_the_core(tmp_path, kind):
+    import ast
+
+    folder = generate("talent_flat", kind, tmp_path, with_tables=True)
+    imported = set()
+    for file in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported |= {node.module} if node.module != "jifen" else {f"jifen.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+    core = {name for name in imported if name == "jifen" or name.startswith("jifen.")}
+    assert core == {"jifen.toolkit"}
+
+
 def test_the_supported_range_is_this_minor_series_before_1_0():
     assert supported_range("0.1.0") == ">=0.1,<0.2"
     assert supported_range("1.4.2") == ">=1.4,<2"
