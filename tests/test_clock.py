@@ -94,3 +94,18 @@ def test_on_day_moves_the_dates_the_platform_stores(on_day, county):
         version = latest_version(session)
         assert version.rules["as_of"] == "2027-03-01"
         assert version.created_at.date() == date(2027, 3, 1)
+
+
+def test_on_day_moves_an_applications_dates(on_day, applicant_with_points, county):
+    from jifen.county.tenancy import require_tenant
+    from jifen.models import Application, DeclaredItem
+
+    on_day(date(2027, 3, 1))
+    person = applicant_with_points("jiashan")
+    with county("jiashan") as session:
+        application = session.get(Application, (require_tenant().id, person.application_id))
+        assert application.submitted_at.date() == date(2027, 3, 1)
+        assert application.confirmed_at.date() == date(2027, 3, 1)
+        assert date(2027, 3, 1) < application.recheck_until < date(2027, 4, 30)
+        item = session.get(DeclaredItem, (require_tenant().id, person.item_ids[0]))
+        assert date(2027, 3, 1) < item.due_on < date(2027, 4, 30)  # working days from the clock's day

@@ -1,6 +1,7 @@
 """Documentation that must keep up with the code (Datasette's test_docs habit)."""
 
 import inspect
+import sys
 import re
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_the_summary_table_check_fails_on_a_removed_hook(monkeypatch):
     table = summary_table()
     removed = dict(table)
     removed.pop(next(iter(removed)))
-    monkeypatch.setattr(__import__(__name__), "summary_table", lambda: removed)
+    monkeypatch.setattr(sys.modules[__name__], "summary_table", lambda: removed)
     with pytest.raises(AssertionError, match="summary table and the hookspecs differ"):
         test_the_summary_table_lists_every_hook_and_who_uses_it()
 

@@ -1,6 +1,6 @@
 import pytest
 
-from jifen.identity import national_id
+from jifen.identity import masking, national_id
 
 # Published sample number from the GB 11643-1999 standard's check-digit examples.
 VALID = "11010519491231002X"
@@ -31,8 +31,8 @@ def test_check_digit_matches_standard_examples():
 
 
 def test_masks_keep_only_what_public_lists_show():
-    assert national_id.mask("33040219900101123X") == "3304**********123X"
-    assert national_id.mask_name("张小明") == "张*明"
-    assert national_id.mask_name("李四") == "李*"
-    assert national_id.mask_name("欧阳小明") == "欧**明"
-    assert national_id.mask_mobile("13912345678") == "139****5678"
+    assert masking.mask("33040219900101123X") == "3304**********123X"
+    assert masking.mask_name("张小明") == "张*明"
+    assert masking.mask_name("李四") == "李*"
+    assert masking.mask_name("欧阳小明") == "欧**明"
+    assert masking.mask_mobile("13912345678") == "139****5678"

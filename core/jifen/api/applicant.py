@@ -17,7 +17,7 @@ from jifen.api import auth, schemas
 from jifen.api.operations import operation
 from jifen.api.pagination import PageArgs, after_in, envelope
 from jifen.db.session import get_session
-from jifen.identity import national_id, protect
+from jifen.identity import masking, protect
 from jifen.models import ApplicantProfile, ProgramApplication, ProgramRound
 
 bp = Blueprint("api_applicant", __name__)
@@ -31,8 +31,8 @@ def me():
     user = current_user
     profile = session.get(ApplicantProfile, (user.tenant_id, user.id))
     return {"id": user.id, "real_name": user.real_name,
-            "id_number": national_id.mask(protect.decrypt(user.id_number_encrypted)),
-            "mobile": national_id.mask_mobile(user.mobile),
+            "id_number": masking.mask(protect.decrypt(user.id_number_encrypted)),
+            "mobile": masking.mask_mobile(user.mobile),
             "has_residence_permit": profile.has_residence_permit if profile else None,
             "works_in_county_since": profile.works_in_county_since if profile else None,
             "town": profile.town if profile else None, "employer": profile.employer if profile else None}

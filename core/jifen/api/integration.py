@@ -23,7 +23,7 @@ from jifen.api.public import ID_MAX, ListArgs, published_page
 from jifen.identity.api_tokens import actor_of
 from jifen.points.applications import ApplicationError
 from jifen.db.session import get_session
-from jifen.identity import national_id
+from jifen.identity import masking
 from jifen.models import Application, DeclaredItem, EvidenceFile, ProgramRound, User
 from jifen.models.application import ITEM_PENDING
 from jifen.county.tenancy import require_tenant
@@ -47,7 +47,7 @@ def _applicant_names(session, items) -> dict[int, str]:
     rows = session.execute(select(Application.id, User.real_name)
                            .join(User, User.id == Application.user_id)
                            .where(Application.id.in_({i.application_id for i in items}))).all()
-    return {app_id: national_id.mask_name(name) for app_id, name in rows}
+    return {app_id: masking.mask_name(name) for app_id, name in rows}
 
 
 def _item_dict(item: DeclaredItem, names: dict[int, str]) -> dict:

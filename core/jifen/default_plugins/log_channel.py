@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from jifen.plugin.hookspecs import hookimpl
-from jifen.identity.national_id import mask_mobile
+from jifen.identity.masking import mask_mobile
 
 log = logging.getLogger("jifen.notifications")
 

@@ -25,7 +25,7 @@ from jifen.programs import publication
 from jifen.points import review
 from jifen.exchange.spreadsheets import write_xlsx
 from jifen.exchange.verifications import MAX_ROWS, column_title
-from jifen.identity import national_id
+from jifen.identity import masking
 from jifen.models import Application, DeclaredItem, Publication, RankingRun, User
 from jifen.plugin.kinds import ScoreItemType
 from jifen.points.rules import county_item_types
@@ -89,7 +89,7 @@ def queue_rows(session: Session, department: str, *, lang: str, limit: int = MAX
         rows.append([
             reference(item.application_id), reference(item.id),
             item_type.name(lang) if item_type else item.item_type,
-            national_id.mask_name(user.real_name) if user else "",
+            masking.mask_name(user.real_name) if user else "",
             declared_summary(item, item_type, lang),
             item.due_on.isoformat() if item.due_on else "",
             "", "",

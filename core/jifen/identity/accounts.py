@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from jifen import audit
 from jifen.db.session import utcnow
-from jifen.identity import national_id, passwords, protect
+from jifen.identity import masking, national_id, passwords, protect
 from jifen.models import PlatformAdmin, User
 from jifen.models.user import ROLES
 from jifen.county.tenancy import require_tenant
@@ -101,7 +101,7 @@ def create_user(
         actor=actor or user.actor,
         target_type="user",
         target_id=user.id,
-        details={"role": role, "department": user.department, "mobile": national_id.mask_mobile(mobile)},
+        details={"role": role, "department": user.department, "mobile": masking.mask_mobile(mobile)},
     )
     return user
 
@@ -131,7 +131,7 @@ def authenticate(session: Session, mobile: str, password: str) -> User | None:
             actor="anonymous",
             target_type="user",
             target_id=user.id if user else None,
-            details={"mobile": national_id.mask_mobile(mobile or "")},
+            details={"mobile": masking.mask_mobile(mobile or "")},
         )
         return None
     user.last_login_at = utcnow()

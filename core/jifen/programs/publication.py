@@ -22,7 +22,7 @@ from jifen import audit, clock
 from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
 from jifen.exchange.spreadsheets import escape_cell  # text a spreadsheet would run as a formula
-from jifen.identity import national_id, protect
+from jifen.identity import masking, protect
 from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingResult, RankingRun, User
 from jifen.plugin.kinds import ServiceProgram
 from jifen.calendar.workdays import add_working_days
@@ -142,8 +142,8 @@ def _entries(session: Session, rows) -> list[Entry]:
     for r in rows:
         user = users.get(r.user_id)
         entries.append(Entry(r.position, r.sub_position, r.program_application_id,
-                             national_id.mask_name(user.real_name) if user else "",
-                             national_id.mask(protect.decrypt(user.id_number_encrypted)) if user else "",
+                             masking.mask_name(user.real_name) if user else "",
+                             masking.mask(protect.decrypt(user.id_number_encrypted)) if user else "",
                              r.sub_quota, r.points, r.outcome, r.allocation_round))
     return entries
 

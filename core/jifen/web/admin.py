@@ -13,7 +13,7 @@ from jifen.points import rules
 from jifen.db.session import get_session
 from jifen.county.enablement import InvalidPluginSettings
 from jifen.county.switching import set_plugin_enabled
-from jifen.identity import accounts, national_id
+from jifen.identity import accounts, masking
 from jifen.models import AuditEvent, RuleVersion, User
 from jifen.plugin.manager import UnknownPlugin, catalog, plugin_of, refused_plugins
 from jifen.plugin import fields as item_forms
@@ -70,7 +70,7 @@ def users():
     if role:
         query = query.where(User.role == role)
     rows = get_session().scalars(query).all()
-    return render("admin/users.html", users=rows, mask_name=national_id.mask_name, mask_mobile=national_id.mask_mobile)
+    return render("admin/users.html", users=rows, mask_name=masking.mask_name, mask_mobile=masking.mask_mobile)
 
 
 def _role_form(user: User) -> RoleForm:
@@ -101,8 +101,8 @@ def user(user_id: int):
             if changed:
                 flash(_("The role is changed."), "success")
             return redirect(url_for("admin.user", user_id=user_id))
-    return form_page("admin/user.html", form, user=target, mask_name=national_id.mask_name,
-                     mask_mobile=national_id.mask_mobile)
+    return form_page("admin/user.html", form, user=target, mask_name=masking.mask_name,
+                     mask_mobile=masking.mask_mobile)
 
 
 @bp.get("/audit")

@@ -21,7 +21,7 @@ from jifen.points import evidence
 
 from jifen.points import family
 from jifen.db.session import get_session, utcnow
-from jifen.identity import national_id
+from jifen.identity import masking
 from jifen.points.ledger import current_breakdown
 from jifen.models import ApplicantProfile, DeclaredItem, EvidenceFile, FamilyMember, ItemReview, Message
 from jifen.models.application import DRAFT, ITEM_SUPPLEMENT
@@ -125,7 +125,7 @@ def family_page():
             flash(_("Saved."), "success")
             return redirect(url_for("applicant.family_page"))
     return form_page("applicant/family.html", form, members=family.members(session, me),
-                     mask_name=national_id.mask_name, remove_form=EmptyForm())
+                     mask_name=masking.mask_name, remove_form=EmptyForm())
 
 
 @bp.post("/family/<int:member_id>/remove")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from jifen.db.session import get_session
-from jifen.identity import accounts, national_id, protect
+from jifen.identity import accounts, masking, protect
 from jifen.web.forms import LoginForm, PasswordChangeForm, RegisterForm, add_error
 from jifen.web.navigation import form_page, safe_next
 from jifen.http.security import limiter, login_limit, public
@@ -69,7 +69,7 @@ def logout():
 def account():
     masked_id = None
     if not current_user.is_platform_admin:
-        masked_id = national_id.mask(protect.decrypt(current_user.id_number_encrypted))
+        masked_id = masking.mask(protect.decrypt(current_user.id_number_encrypted))
     return form_page("auth/account.html", PasswordChangeForm(), masked_id=masked_id)
 
 
@@ -91,5 +91,5 @@ def change_password():
             login_user(current_user._get_current_object())  # keep this session; others end
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.account"))
-    masked_id = national_id.mask(protect.decrypt(current_user.id_number_encrypted))
+    masked_id = masking.mask(protect.decrypt(current_user.id_number_encrypted))
     return form_page("auth/account.html", form, masked_id=masked_id)

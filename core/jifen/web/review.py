@@ -17,7 +17,7 @@ from jifen.points import evidence
 
 from jifen.points import review
 from jifen.db.session import get_session
-from jifen.identity import accounts, national_id
+from jifen.identity import accounts, masking
 from jifen.models import Application, EvidenceFile, User
 from jifen.points.rules import county_item_types
 from jifen.plugin import fields as item_forms
@@ -88,7 +88,7 @@ def item(item_id: int):
     files = list(session.scalars(select(EvidenceFile).where(EvidenceFile.item_id == found.id)))
     return form_page("review/item.html", form, item=found, item_type=item_type, fields=fields,
                      values=item_forms.shown(found.input, fields), files=files, reviews=review.reviews_of(session, found),
-                     applicant_name=national_id.mask_name(applicant.real_name))
+                     applicant_name=masking.mask_name(applicant.real_name))
 
 
 @bp.get("/evidence/<int:file_id>")
