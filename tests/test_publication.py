@@ -110,3 +110,16 @@ def test_round_page_shows_stages_figures_and_the_points_chart_with_the_cutoff(ap
     assert 'class="cutoff"' in page and "0573-84012345" in page
     for person in ranked_round["people"]:
         assert person.real_name not in page and person.id_number not in page
+
+
+def test_a_provisional_list_published_on_30_september_2026_runs_past_the_national_day_week(
+        client, make_user, login, ranked_round, county, on_day):
+    from sqlalchemy import select
+
+    from jifen.models import Publication
+
+    on_day(date(2026, 9, 30))  # the round's program publishes for 5 working days
+    assert publish(client, make_user, login, ranked_round["round"], "provisional").status_code == 302
+    with county("jiashan") as session:
+        found = session.scalar(select(Publication).where(Publication.round_id == ranked_round["round"]))
+        assert (found.starts_on, found.ends_on) == (date(2026, 9, 30), date(2026, 10, 12))

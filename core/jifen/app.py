@@ -11,6 +11,8 @@ from jinja2 import ChoiceLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from jifen import clock
+from jifen.calendar import workdays
 from jifen.config import REPO_ROOT, load_config
 from jifen.db.session import Database, close_session
 from jifen.plugin.manager import load_installed_plugins
@@ -88,4 +90,20 @@ def create_app(overrides: dict | None = None) -> Flask:
         proxies = app.config["JIFEN_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.teardown_appcontext(close_session)
+    warn_of_unknown_calendar_years()
     return app
+
+
+_calendar_warned = False
+
+
+def warn_of_unknown_calendar_years() -> list[int]:
+    """Say once per process when China's holiday calendar of this year or the next is not known yet."""
+    global _calendar_warned
+    unknown = workdays.unknown_years(clock.today())
+    if unknown and not _calendar_warned:
+        _calendar_warned = True
+        log.warning("China's holiday calendar for %s is not known yet: working days of that year count Monday to "
+                    "Friday (and the counties' calendar.toml) until the chinesecalendar package has the State "
+                    "Council's notice (pip install -U chinesecalendar)", ", ".join(map(str, unknown)))
+    return unknown

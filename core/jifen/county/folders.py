@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jifen import audit
-from jifen import clock
+from jifen import audit, clock
 from jifen.county.enablement import InvalidPluginSettings, validate_settings
 from jifen.county.switching import set_plugin_enabled
 from jifen.models import Tenant, TenantHost
@@ -85,6 +85,7 @@ def read_spec(folder: Path) -> TenantSpec:
             raise TenantFolderError(f"{path}: plugins.{name} must be a table")
         plugins[name] = {"enabled": bool(entry.get("enabled", True)), "settings": dict(entry.get("settings", {}))}
     settings = {k: v for k, v in data.items() if k not in {"slug", "names", "theme", "hosts", "plugins", "hotline"}}
+    settings["calendar"] = _local_calendar(folder)
     return TenantSpec(
         slug=slug,
         name_zh=need(names, "zh", "names."),
@@ -97,6 +98,30 @@ def read_spec(folder: Path) -> TenantSpec:
         settings=settings,
         plugins=plugins,
     )
+
+
+def _local_calendar(folder: Path) -> dict[str, list[str]]:
+    """``calendar.toml`` of a county folder: its own days off and worked weekend days, as ISO dates."""
+    path = folder / "calendar.toml"
+    if not path.is_file():
+        return {"days_off": [], "working_days": []}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise TenantFolderError(f"{path}: {exc}") from None
+    local = {}
+    for key in ("days_off", "working_days"):
+        days = data.get(key, [])
+        if not isinstance(days, list):
+            raise TenantFolderError(f"{path}: {key} must be a list of dates such as 2026-11-11")
+        try:
+            local[key] = sorted({(d if isinstance(d, date) else date.fromisoformat(str(d))).isoformat() for d in days})
+        except ValueError:
+            raise TenantFolderError(f"{path}: {key} must be a list of dates such as 2026-11-11") from None
+    unknown = sorted(set(data) - {"days_off", "working_days"})
+    if unknown:
+        raise TenantFolderError(f"{path}: unknown keys {unknown} (days_off, working_days)")
+    return local
 
 
 def tenant_folders(root: Path, slug: str | None = None) -> list[Path]:

@@ -9,7 +9,6 @@ resumes where it stopped without counting anything twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Callable, Iterable
 
 from sqlalchemy import bindparam, func, select
@@ -20,6 +19,8 @@ from jifen.db.session import utcnow
 from jifen.db.ids import new_id
 from jifen.models import Application, DeclaredItem, LedgerEntry, RuleVersion
 from jifen.models.application import CONFIRMED, ITEM_VERIFIED, RECHECK
+from jifen import clock
+from jifen.calendar.workdays import add_working_days
 from jifen.points.rules import county_item_types, ensure_current_version, load_rules
 from jifen.points.scoring import Breakdown, Declared, Rules, score
 from jifen.county.tenancy import require_tenant
@@ -82,7 +83,7 @@ def confirm(session: Session, application: Application, *, actor: str) -> Breakd
     application.status = CONFIRMED
     application.confirmed_at = utcnow()
     days = int(require_tenant().settings.get("points", {}).get("recheck_days", DEFAULT_RECHECK_DAYS))
-    application.recheck_until = (utcnow() + timedelta(days=days)).date()
+    application.recheck_until = add_working_days(clock.today(), days)  # China's working days
     audit.record(session, "application.confirmed", actor=actor, target_type="application", target_id=application.id,
                  details={"total": str(breakdown.total), "rule_version": version.version})
     return breakdown

@@ -25,7 +25,7 @@ from jifen.exchange.spreadsheets import escape_cell  # text a spreadsheet would 
 from jifen.identity import masking, protect
 from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingResult, RankingRun, User
 from jifen.plugin.kinds import ServiceProgram
-from jifen.calendar.workdays import add_working_days
+from jifen.calendar.workdays import period_end
 
 PAGE_SIZE = 50
 
@@ -51,7 +51,7 @@ def publish_provisional(session: Session, found: ProgramRound, program: ServiceP
         raise ApplicationError(_l("Make a ranking run current before publishing it."))
     today = clock.today()
     publication = Publication(round_id=found.id, run_id=run.id, stage="provisional", starts_on=today,
-                              ends_on=add_working_days(today, max(program.publication_days - 1, 0)), actor=actor)
+                              ends_on=period_end(today, program.publication_days), actor=actor)
     session.add(publication)
     session.flush()
     audit.record(session, "publication.provisional", actor=actor, target_type="round", target_id=found.id,
