@@ -79,7 +79,7 @@ def error_response(status: int, message=None, details: dict | None = None, code:
 
 def http_error_response(status: int, exc=None):
     """An HTTP error raised outside an API view (no route, unknown county, 405, 413, 429, 500)."""
-    response = error_response(status)
+    response = error_response(status, getattr(exc, "user_message", None))
     allow = exc.get_headers() if exc is not None and status == 405 else []
     for name, value in allow:
         if name.lower() == "allow":

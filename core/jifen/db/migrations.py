@@ -64,7 +64,11 @@ def grant_app_role(app: Flask, role: str, password: str | None = None, url: str 
             if not exists:
                 conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
             if password is not None:
-                conn.execute(text(f"ALTER ROLE {role} PASSWORD :p"), {"p": password})
+                # ALTER ROLE takes no bound parameters: the password goes in as a quoted literal.
+                from psycopg import sql
+
+                statement = sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+                conn.exec_driver_sql(statement.as_string(conn.connection.dbapi_connection))
             database = conn.execute(text("SELECT current_database()")).scalar()
             conn.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
             conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))

@@ -165,6 +165,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # A database error's message never carries the statement's values (permit numbers, employers,
+    # objection texts) into a log.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

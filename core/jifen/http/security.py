@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from jifen.http.input_checks import refuse_unusable_input
 from jifen.db.session import get_session
 from jifen.models import PlatformAdmin, User
 from jifen.county.tenancy import current_tenant
@@ -119,5 +120,6 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)
+    app.before_request(refuse_unusable_input)
     app.before_request(_require_login)
     app.after_request(_headers)

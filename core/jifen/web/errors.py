@@ -31,7 +31,7 @@ def _respond(code: int, message: str, exc: HTTPException | None = None):
     if json_errors is not None and json_errors[0]():  # the JSON API answers in its own shape, never with a page
         return json_errors[1](code, exc)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": {"code": code, "message": message}}), code
+        return jsonify({"error": {"code": code, "message": str(message)}}), code
     return render("errors/error.html", code=code, message=message), code
 
 
@@ -39,6 +39,7 @@ def init_app(app: Flask, json_errors: JsonErrors | None = None) -> None:
     """Error pages for ``app``; ``json_errors`` is (is this an API request?, its error response), given by
     the application factory so that the web layer does not import the API."""
     app.extensions["jifen.json_errors"] = json_errors
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         return _respond(400, _("This form has expired or was not sent from this site. Please reload the page and try again."))
@@ -47,4 +48,4 @@ def init_app(app: Flask, json_errors: JsonErrors | None = None) -> None:
     def _http(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        return _respond(exc.code, _message(exc.code), exc)
+        return _respond(exc.code, getattr(exc, "user_message", None) or _message(exc.code), exc)
