@@ -102,7 +102,7 @@ def test_demo_accounts_are_created_once_and_printed(cli):
 def test_platform_admin_password_can_be_set(cli, client):
     assert cli("users", "create-admin", "--username", "ops", "--password", "Ops-secret-2026").exit_code == 0
     weak = cli("users", "platform-password", "ops", "--password", "short")
-    assert weak.exit_code != 0 and "at least 8" in weak.output
+    assert weak.exit_code != 0 and "at least 10" in weak.output
     assert cli("users", "platform-password", "ghost", "--password", "New-secret-2027").exit_code != 0
     assert cli("users", "platform-password", "ops", "--password", "New-secret-2027").exit_code == 0
     assert client.submit("/platform/login", {"username": "ops", "password": "New-secret-2027"}).status_code == 302

@@ -42,8 +42,8 @@ def test_register_logs_in_stores_id_encrypted_and_audits(client, county):
     [
         ({"id_number": valid_id()[:-1] + ("0" if valid_id()[-1] != "0" else "1")}, "check digit"),
         ({"id_number": "12345"}, "18 characters"),
-        ({"password": "abcdefgh", "confirm": "abcdefgh"}, "Mix letters"),
-        ({"password": "short1", "confirm": "short1"}, "at least 8"),
+        ({"password": "1234567890", "confirm": "1234567890"}, "too common"),
+        ({"password": "1234567a", "confirm": "1234567a"}, "at least 10"),
         ({"confirm": "Something-else-1"}, "differ"),
         ({"mobile": "12345"}, "11 digits"),
         ({"real_name": ""}, "required"),
@@ -121,8 +121,8 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, client, mak
     other.__class__ = type(client)
     login(other, user)
     weak = client.submit("/jiashan/account/password?lang=en", {"current_password": user.password,
-                         "new_password": "abcdefgh", "confirm": "abcdefgh"}, form_page="/jiashan/account?lang=en")
-    assert weak.status_code == 400 and "Mix letters" in weak.get_data(as_text=True)
+                         "new_password": "qwertyuiop", "confirm": "qwertyuiop"}, form_page="/jiashan/account?lang=en")
+    assert weak.status_code == 400 and "too common" in weak.get_data(as_text=True)
     wrong = client.submit("/jiashan/account/password", {"current_password": "Nope-nope-1",
                           "new_password": "New-garden-2027", "confirm": "New-garden-2027"}, form_page="/jiashan/account")
     assert wrong.status_code == 400

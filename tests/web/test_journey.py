@@ -1,6 +1,7 @@
 """The applicant's journey and the department review, through the portal's pages."""
 
 import hashlib
+import stat
 import io
 from datetime import date
 
@@ -69,9 +70,15 @@ def test_upload_whose_bytes_are_not_what_the_name_says_is_refused(client, make_u
         from jifen.points import evidence
 
         with app.app_context():
-            assert hashlib.sha256(evidence.path_of(records[0]).read_bytes()).hexdigest() == records[0].sha256
+            stored = evidence.path_of(records[0])
+            assert hashlib.sha256(stored.read_bytes()).hexdigest() == records[0].sha256
+            # Only the application's own user reads evidence.
+            assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+            assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
+            assert stat.S_IMODE(stored.parent.parent.stat().st_mode) == 0o700
     download = client.get(f"/jiashan/me/evidence/{records[0].id}")
     assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Cache-Control"] == "no-store"
 
 
 def test_vetoed_applicant_cannot_submit_and_is_told_which_condition_failed(client, make_user, login):

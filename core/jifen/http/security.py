@@ -96,6 +96,10 @@ CSP = (
 )
 
 
+# What holds no personal data and may be cached: the platform's and a county's static files and theme.
+CACHEABLE_ENDPOINTS = frozenset({"static", "portal.theme_css", "portal.theme_file"})
+
+
 def _headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -104,8 +108,9 @@ def _headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config["JIFEN_ENV"] == "production":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        # Pages, the API and files may carry personal data: no browser or proxy keeps a copy.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

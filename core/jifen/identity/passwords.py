@@ -1,6 +1,12 @@
-"""Password hashing (Argon2id) and the strength rule applied at registration and change."""
+"""Password hashing (Argon2id) and the strength rule applied at registration and change.
+
+The rule follows NIST SP 800-63B (5.1.1.2): at least 10 characters, at most 128, and not a password
+known from breaches: the 30,000 most common of zxcvbn's list, plus common Chinese ones.
+"""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from jifen.text import lazy_gettext as _l
 
@@ -8,9 +14,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-MIN_LENGTH = 8
-_COMMON = {"password", "12345678", "123456789", "1234567890", "qwertyuiop", "11111111", "88888888", "a1234567",
-           "abc12345", "password1", "iloveyou", "woaini520", "woaini1314"}
+MIN_LENGTH = 10
+_CHINESE_COMMON = {"woaini520", "woaini1314", "5201314520", "1314520520", "a123456789", "qq123456789",
+                   "1qaz2wsx3edc", "zxcvbnm123", "aa123456789", "woaini1314520"}
+
+
+@lru_cache(maxsize=1)
+def _common() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # loaded on the first check, not at start-up
+
+    return frozenset(FREQUENCY_LISTS["passwords"]) | _CHINESE_COMMON
 
 
 def use_cheap_hashes_for_tests() -> None:
@@ -36,10 +49,11 @@ def weakness(password: str, *personal: str) -> str | None:
         return _l("Use at least %(n)d characters.", n=MIN_LENGTH)
     if len(password) > 128:
         return _l("Use at most 128 characters.")
-    if password.lower() in _COMMON:
+    if password.lower() in _common():
         return _l("This password is too common.")
-    if password.isdigit() or password.isalpha():
-        return _l("Mix letters with digits or symbols.")
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:])}
+    if steps in ({1}, {-1}):  # abcdefghij, 9876543210: NIST's "sequential characters"
+        return _l("Do not use a run of consecutive letters or digits.")
     if len(set(password)) < 4:
         return _l("Use more different characters.")
     for value in personal:

@@ -67,13 +67,17 @@ def store(session: Session, item: DeclaredItem, filename: str, stream: BinaryIO,
         raise EvidenceError(_l("This file's content is not the %(kind)s its name says; please upload the real document.",
                                kind=extension.upper()))
     folder = storage_root() / str(require_tenant().id)
-    folder.mkdir(parents=True, exist_ok=True)
+    # Only the application's own user may read evidence: folders 0700, files 0600, whatever the umask.
+    for level in (storage_root(), folder):
+        level.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if level.stat().st_mode & 0o077:
+            level.chmod(0o700)
     storage_name = secrets.token_hex(16)
     path = folder / storage_name
     digest = hashlib.sha256()
     size = 0
     try:
-        with open(path, "xb") as out:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             chunk = head
             while chunk:
                 size += len(chunk)
