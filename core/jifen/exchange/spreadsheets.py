@@ -116,6 +116,9 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     return Table("csv", encoding, header or [], rows)
 
 
+MAX_BLANK_LINES = 1000  # blank lines a sheet may have beyond its rows
+
+
 def _too_many(max_rows: int) -> SheetError:
     return SheetError(_l("The file has more than %(n)d rows: split it into several files.", n=max_rows))
 
@@ -138,9 +141,16 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
         if not workbook.worksheets:
             raise SheetError(_l("The workbook has no sheet."))
         sheet = workbook.worksheets[0]  # the first sheet; others are the clerk's own
+        # The size the sheet declares (<dimension ref="A1:C1200000">), read before any row: a small file
+        # can declare a million rows, and walking them would hold a worker for seconds.
+        declared = sheet.max_row if isinstance(sheet.max_row, int) else None
+        if declared is not None and declared > max_rows + 1 + MAX_BLANK_LINES:
+            raise _too_many(max_rows)
         header: list[str] | None = None
         rows: list[tuple[int, list[str]]] = []
         for line, values in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1):
+            if line > max_rows + 1 + MAX_BLANK_LINES:  # a sheet without a true dimension: stop all the same
+                raise _too_many(max_rows)
             cells = [clean_cell(_cell_text(v)) for v in values]
             if header is None:
                 header = cells
