@@ -123,3 +123,42 @@ def test_a_provisional_list_published_on_30_september_2026_runs_past_the_nationa
     with county("jiashan") as session:
         found = session.scalar(select(Publication).where(Publication.round_id == ranked_round["round"]))
         assert (found.starts_on, found.ends_on) == (date(2026, 9, 30), date(2026, 10, 12))
+
+
+def test_stages_only_move_forward_in_the_application_and_in_the_database(
+        client, make_user, login, ranked_round, county, on_day):
+    from sqlalchemy import select, text
+    from sqlalchemy.exc import DBAPIError
+
+    from jifen.models import Publication
+
+    round_id = ranked_round["round"]
+    assert publish(client, make_user, login, round_id, "provisional").status_code == 302
+    with county("jiashan") as session:  # the application's own role, as a request has it
+        with pytest.raises(DBAPIError, match="public record"):
+            session.execute(text("UPDATE publications SET stage = 'final' WHERE round_id = :r"), {"r": round_id})
+        session.rollback()
+        with pytest.raises(DBAPIError, match="public record"):
+            session.execute(text("DELETE FROM publications WHERE round_id = :r"), {"r": round_id})
+        session.rollback()
+        run_id = session.scalar(select(Publication.run_id).where(Publication.round_id == round_id))
+        session.add(Publication(round_id=round_id, run_id=run_id + 1, stage="final",
+                                starts_on=date(2027, 3, 20), actor="test"))
+        with pytest.raises(DBAPIError, match="needs a provisional list of the same round and run"):
+            session.flush()
+        session.rollback()
+
+    on_day(date(2027, 4, 30))  # past the objection period
+    assert publish(client, make_user, login, round_id, "final").status_code == 302
+    again = publish(client, make_user, login, round_id, "provisional")  # refused, with a message on the page
+    assert again.status_code == 303
+    assert "本轮最终名单已公布" in client.get(again.headers["Location"]).get_data(as_text=True)
+    with county("jiashan") as session:
+        stages = session.scalars(select(Publication.stage).where(Publication.round_id == round_id)
+                                 .order_by(Publication.published_at)).all()
+        assert stages == ["provisional", "final"]
+        session.add(Publication(round_id=round_id, run_id=run_id, stage="provisional",
+                                starts_on=date(2027, 5, 1), actor="test"))
+        with pytest.raises(DBAPIError, match="no provisional list can follow"):
+            session.flush()
+        session.rollback()

@@ -49,6 +49,9 @@ def publish_provisional(session: Session, found: ProgramRound, program: ServiceP
     run = current_run(session, found)
     if run is None:
         raise ApplicationError(_l("Make a ranking run current before publishing it."))
+    if session.scalar(select(Publication.id).where(Publication.round_id == found.id, Publication.stage == "final")):
+        raise ApplicationError(_l("The final list of this round is published: it can no longer be published "
+                                  "as a provisional list."))
     today = clock.today()
     publication = Publication(round_id=found.id, run_id=run.id, stage="provisional", starts_on=today,
                               ends_on=period_end(today, program.publication_days), actor=actor)
