@@ -165,3 +165,33 @@ def test_all_problems_of_a_registration_are_shown_at_once(client):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "This field is required." in html and "18 characters" in html and "11 digits" in html
+
+
+def test_an_old_session_cookie_after_logout_answers_as_anonymous(app, client, make_user, login, county):
+    user = make_user("jiashan")
+    login(client, user)
+    assert client.get("/jiashan/me/").status_code == 200
+    stolen = client.get_cookie("session").value  # a copy of the cookie, as another device or a thief has it
+    other = app.test_client()
+    other.set_cookie("session", stolen)
+    assert other.get("/jiashan/me/").status_code == 200
+
+    client.submit("/jiashan/logout", {}, form_page="/jiashan/account")
+    assert client.get("/jiashan/me/").status_code == 302
+    replayed = app.test_client()
+    replayed.set_cookie("session", stolen)
+    assert replayed.get("/jiashan/me/").status_code == 302  # to the login page: the session ended on the server
+    login(client, user)  # logging in again works
+    assert client.get("/jiashan/me/").status_code == 200
+
+
+def test_a_platform_administrators_old_cookie_after_logout_opens_nothing(app, client, cli):
+    assert cli("users", "create-admin", "--username", "ops", "--password", "Ops-secret-2026").exit_code == 0
+    assert client.submit("/platform/login", {"username": "ops", "password": "Ops-secret-2026"},
+                         form_page="/platform/login").status_code == 302
+    stolen = client.get_cookie("session").value
+    assert client.get("/jiashan/admin/").status_code == 200
+    client.submit("/platform/logout", {}, form_page="/jiashan/admin/")
+    replayed = app.test_client()
+    replayed.set_cookie("session", stolen)
+    assert replayed.get("/jiashan/admin/").status_code == 302

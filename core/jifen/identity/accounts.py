@@ -150,6 +150,13 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     audit.record(session, "user.password_changed", actor=user.actor, target_type="user", target_id=user.id)
 
 
+def end_sessions(session: Session, user) -> None:
+    """Log ``user`` (a county's user or a platform administrator) out everywhere: every login session id
+    made before, and every copy of its cookie, stops opening pages."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    session.commit()
+
+
 def set_role(session: Session, user: User, role: str, department: str | None, *, actor: str) -> bool:
     department = department or None
     check_role(session, role, department)

@@ -14,9 +14,10 @@ from jifen.db.ids import new_id
 ROLES = ("applicant", "reviewer", "admin")
 
 
-def _fingerprint(password_hash: str) -> str:
-    # Part of the login session id: changing the password ends every other session.
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:12]
+def _fingerprint(password_hash: str, session_epoch: int) -> str:
+    # Part of the login session id: changing the password, or logging out (which moves the epoch on),
+    # ends every session opened before; the server keeps no list of sessions.
+    return hashlib.sha256(f"{password_hash}:{session_epoch or 0}".encode()).hexdigest()[:12]
 
 
 class User(TenantScoped, Base):
@@ -36,6 +37,7 @@ class User(TenantScoped, Base):
     role: Mapped[str] = mapped_column(String(20), default="applicant")
     department: Mapped[str | None] = mapped_column(String(40), nullable=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
@@ -45,7 +47,7 @@ class User(TenantScoped, Base):
     is_platform_admin = False
 
     def get_id(self) -> str:
-        return f"u:{self.tenant_id}:{self.id}:{_fingerprint(self.password_hash)}"
+        return f"u:{self.tenant_id}:{self.id}:{_fingerprint(self.password_hash, self.session_epoch)}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -64,6 +66,7 @@ class PlatformAdmin(Base):
     username: Mapped[str] = mapped_column(String(50), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     is_authenticated = True
@@ -74,7 +77,7 @@ class PlatformAdmin(Base):
     real_name = property(lambda self: self.username)
 
     def get_id(self) -> str:
-        return f"p:{self.id}:{_fingerprint(self.password_hash)}"
+        return f"p:{self.id}:{_fingerprint(self.password_hash, self.session_epoch)}"
 
     def has_role(self, *roles: str) -> bool:
         return "admin" in roles or "platform_admin" in roles

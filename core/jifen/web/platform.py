@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from jifen.db.session import get_session
@@ -46,5 +46,7 @@ def login():
 
 @bp.post("/platform/logout")
 def logout():
+    if current_user.is_authenticated:
+        accounts.end_sessions(get_session(), current_user._get_current_object())
     logout_user()
     return redirect(url_for("platform.index"))
