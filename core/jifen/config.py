@@ -68,6 +68,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "JIFEN_TIME_ZONE": env.get("JIFEN_TIME_ZONE") or "Asia/Shanghai",
     }
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    # Redis unreachable: limits are counted in this process's memory (Flask-Limiter logs a warning) and
+    # logins keep working; half a second at most is spent finding out.
+    config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     config.update(overrides)
     try:
         ZoneInfo(config["JIFEN_TIME_ZONE"])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from jifen.db.session import get_session
+from jifen.db.session import get_db, get_session
 from jifen.identity import accounts
 from jifen.models import Tenant
 from jifen.web.forms import PlatformLoginForm, add_error
@@ -27,7 +27,33 @@ def index():
 @bp.get("/healthz")
 @public
 def healthz():
-    return {"status": "ok"}
+    """Each dependency on its own: 503 when the database is down (nothing works), 200 with
+    ``"status": "degraded"`` when only Redis is (logins and pages work on memory limits)."""
+    checks = {"database": _database_state(), "redis": _redis_state()}
+    status = "down" if checks["database"] != "ok" else ("degraded" if checks["redis"] == "down" else "ok")
+    return {"status": status, **checks}, 503 if status == "down" else 200
+
+
+def _database_state() -> str:
+    try:
+        with get_db().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure to reach the database is "down"
+        return "down"
+    return "ok"
+
+
+def _redis_state() -> str:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return "not configured"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping()
+    except redis.RedisError:
+        return "down"
+    return "ok"
 
 
 @bp.route("/platform/login", methods=["GET", "POST"])
