@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from jifen import clock
 from jifen.calendar import workdays
+from jifen.identity import masking
 from jifen.config import REPO_ROOT, load_config
 from jifen.db.session import Database, close_session
 from jifen.plugin.manager import load_installed_plugins
@@ -91,6 +92,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.teardown_appcontext(close_session)
     warn_of_unknown_calendar_years()
+    masking.mask_personal_data_in_logs()
     return app
 
 
