@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import landing, ranking, rescore
+from bench import jobs, landing, ranking, rescore
 
 BENCHMARKS = {
     "landing": landing.run,
     "rescore": rescore.run,
     "ranking": ranking.run,
+    "jobs": jobs.run,
 }
 
 

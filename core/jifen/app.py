@@ -93,7 +93,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.teardown_appcontext(close_session)
     warn_of_unknown_calendar_years()
     masking.mask_personal_data_in_logs()
+    _start_background_work(app)
     return app
+
+
+def _start_background_work(app: Flask) -> None:
+    """Embedded default: timed work runs in a thread of the serving process, started by its first
+    request (so that CLI commands start none). Production's workers and scheduler are processes."""
+    from jifen.jobs import backends, timed
+    from jifen.observability import set_queue_depth_source
+
+    set_queue_depth_source(lambda: backends.queue_depths(app))
+    if app.config["JIFEN_JOBS"] == "thread" and not app.config.get("TESTING"):
+        app.before_request_funcs.setdefault(None, []).append(lambda: timed.start_timer(app))
 
 
 _calendar_warned = False

@@ -49,6 +49,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("JIFEN_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
         # Evidence files: where they are kept (outside the web root) and how large one may be.
         "JIFEN_EVIDENCE_DIR": env.get("JIFEN_EVIDENCE_DIR") or None,
+        # Which store holds them (jifen.storage): "folder" (the default) or "database", shared by every server.
+        "JIFEN_STORAGE": env.get("JIFEN_STORAGE") or "folder",
         "JIFEN_MAX_UPLOAD_BYTES": int(env.get("JIFEN_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "MAX_FORM_MEMORY_SIZE": 500 * 1024,  # text fields; files stream to disk
         "MAX_FORM_PARTS": 200,
@@ -64,9 +66,19 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "JIFEN_LOGIN_RATE_LIMIT": env.get("JIFEN_LOGIN_RATE_LIMIT", "10 per minute"),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "JIFEN_TRUSTED_PROXIES": int(env.get("JIFEN_TRUSTED_PROXIES", "0")),
+        # Who may read /metrics (jifen.http.metrics): a bearer token, or these client addresses (IPs, CIDRs).
+        "JIFEN_METRICS_TOKEN": env.get("JIFEN_METRICS_TOKEN") or None,
+        "JIFEN_METRICS_ALLOW": env.get("JIFEN_METRICS_ALLOW", "127.0.0.1/32,::1/128"),
         # The zone of every "today" and "now" of the scheme (jifen.clock); a county may set its own.
         "JIFEN_TIME_ZONE": env.get("JIFEN_TIME_ZONE") or "Asia/Shanghai",
     }
+    # Background work (jifen.jobs): RQ workers where Redis is configured, else a thread of this
+    # process; tests run a job right after the commit that asked for it.
+    jobs = env.get("JIFEN_JOBS") or ("inline" if mode == "testing" else "rq" if config["REDIS_URL"] else "thread")
+    config["JIFEN_JOBS"] = jobs
+    config["JIFEN_QUEUE"] = env.get("JIFEN_QUEUE") or "jifen"  # the RQ queue's name
+    config["JIFEN_TICK_SECONDS"] = int(env.get("JIFEN_TICK_SECONDS", "60"))
+    config["JIFEN_JOB_TIMEOUT"] = int(env.get("JIFEN_JOB_TIMEOUT", "3600"))
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     # Redis unreachable: limits are counted in this process's memory (Flask-Limiter logs a warning) and
     # logins keep working; half a second at most is spent finding out.
@@ -77,6 +89,12 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         ZoneInfo(config["JIFEN_TIME_ZONE"])
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"JIFEN_TIME_ZONE={config['JIFEN_TIME_ZONE']!r} is not a time zone (for example Asia/Shanghai)") from None
+    if config["JIFEN_STORAGE"] not in ("folder", "database"):
+        raise ConfigError(f"JIFEN_STORAGE must be folder or database, not {config['JIFEN_STORAGE']!r}")
+    if config["JIFEN_JOBS"] not in ("rq", "thread", "inline"):
+        raise ConfigError(f"JIFEN_JOBS must be rq, thread or inline, not {config['JIFEN_JOBS']!r}")
+    if config["JIFEN_JOBS"] == "rq" and not config["REDIS_URL"]:
+        raise ConfigError("JIFEN_JOBS=rq needs REDIS_URL (the queue lives in Redis)")
     if config["JIFEN_ENV"] == "testing":
         config.setdefault("TESTING", True)
     return config

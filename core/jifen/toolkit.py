@@ -35,6 +35,9 @@ from jifen.clock import now, today
 from jifen.county.context import County, current_county
 from jifen.county.tenancy import TenantRef, require_tenant
 
+# Message channels (register_message_channels): e-mail, SMS, ...
+from jifen.plugin.channels import ChannelError, MessageChannel, OutgoingMessage
+
 # Tables of a plugin's own, their ids and their migrations.
 from jifen.db.session import Base, TenantScoped, get_session
 from jifen.db.ids import new_id
@@ -51,6 +54,7 @@ __all__ = [
     "PluginTranslations", "translations_in", "lazy_gettext",
     "ApplicantFacts", "Veto", "age_on", "school_year_cutoff", "child_age_problems", "now", "today",
     "County", "current_county", "TenantRef", "require_tenant",
+    "ChannelError", "MessageChannel", "OutgoingMessage",
     "Base", "TenantScoped", "get_session", "new_id", "tenant_table_created", "tenant_table_dropping",
     "cli_county", "tenant_option",
 ]

@@ -24,7 +24,7 @@ PUBLIC_API_OPERATIONS = {
     "api_platform.counties", "api_public.programs_list", "api_public.program", "api_public.rounds",
     "api_public.round_detail", "api_public.published_list", "api_public.score_items", "api_public.calculator",
 }
-OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id", "token_id")
+OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id", "token_id", "job_id")
 
 
 def rules(app):
@@ -67,9 +67,15 @@ def county_objects(county, make_user, slug: str) -> dict:
         from jifen.identity import api_tokens as tokens
 
         token = tokens.create(session, "测试系统", ["lists:read"], None, actor="test")
+        from jifen.models import Job
+
+        job = Job(kind="ranking.run", params={"round_id": found.id}, state="finished", actor="test",
+                  target_type="round", target_id=found.id)
+        session.add(job)
         session.commit()
         return {"user_id": person.id, "member_id": member.id, "item_id": item.id, "file_id": record.id,
-                "round_id": found.id, "token_id": token.record.id}
+                "round_id": found.id, "token_id": token.record.id,
+                "job_id": job.id}
 
 
 def sample_values(rule: Rule, slug: str, ids: dict) -> dict:

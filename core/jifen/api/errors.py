@@ -25,6 +25,7 @@ CODES = {
     422: "validation_failed",
     429: "rate_limited",
     500: "server_error",
+    503: "service_unavailable",
 }
 
 
@@ -40,6 +41,7 @@ def _default_message(status: int) -> str:
         415: _("Send the body as application/json."),
         422: _("Some values are not valid; see details."),
         429: _("Too many requests. Wait a minute and try again."),
+        503: _("The service is briefly unavailable. Please try again in a few seconds."),
     }.get(status, _("Something went wrong on our side. Please try again later."))
 
 

@@ -15,12 +15,14 @@ def _create_app():
 
 
 def _register_groups(group: click.Group) -> None:
-    from jifen.cli import audit, db, demo, exchange, offers, plugins, points, ranking, tenants, tokens, users
+    from jifen.cli import audit, db, demo, exchange, offers, plugins, points, ranking, tenants, tokens, users, workers
 
     for module in (db, tenants, users, plugins, points, ranking, offers, audit, tokens, exchange, demo):
         group.add_command(module.group)
     group.add_command(plugins.group, "plugin")  # `jifen plugin new|check` reads better for authors
     group.add_command(demo.demo_data_command)
+    group.add_command(workers.worker_command)
+    group.add_command(workers.scheduler_command)
 
 
 class JifenGroup(FlaskGroup):

@@ -16,6 +16,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from jifen.http.input_checks import refuse_unusable_input
+from jifen.http import metrics
 from jifen.db.session import get_session
 from jifen.models import PlatformAdmin, User
 from jifen.county.tenancy import current_tenant
@@ -128,3 +129,4 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_unusable_input)
     app.before_request(_require_login)
     app.after_request(_headers)
+    metrics.init_app(app)  # /metrics and the request counters, set up with the rest of the request machinery

@@ -15,6 +15,7 @@ from flask import Flask, abort, g
 from sqlalchemy import select
 
 from jifen.models import Tenant, TenantHost
+from jifen.county.folders import SLUG_PATTERN
 from jifen.county.lookup import lookup_tenant
 from jifen.county.tenancy import pop_tenant, push_tenant
 
@@ -55,7 +56,8 @@ def init_app(app: Flask) -> None:
         if not values or "tenant" not in values:
             return
         slug = values.pop("tenant")
-        tenant = lookup_tenant(slug) if isinstance(slug, str) and len(slug) <= 40 else None
+        # A segment no county's slug can be (a NUL, which PostgreSQL cannot even compare) is looked up nowhere.
+        tenant = lookup_tenant(slug) if isinstance(slug, str) and SLUG_PATTERN.fullmatch(slug) else None
         if tenant is None:
             abort(404)
         g.tenant = tenant

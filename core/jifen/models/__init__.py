@@ -4,17 +4,20 @@ from jifen.models.api_token import ApiToken
 from jifen.models.applicant import ApplicantProfile, FamilyMember
 from jifen.models.application import Application, DeclaredItem, EvidenceFile, ItemReview, StatusEvent
 from jifen.models.audit import AuditEvent
+from jifen.models.delivery import Delivery
+from jifen.models.jobs import Job
 from jifen.models.message import Message
 from jifen.models.offers import Offer
 from jifen.models.plugin_state import PluginEnablement
 from jifen.models.points import LedgerEntry, RuleVersion
 from jifen.models.publication import Objection, Publication
 from jifen.models.programs import ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun
+from jifen.models.stored_file import StoredFile
 from jifen.models.tenant import Tenant, TenantHost
 from jifen.models.user import PlatformAdmin, User
 
 __all__ = [
-    "ApiToken", "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "EvidenceFile", "FamilyMember", "ItemReview",
+    "ApiToken", "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "Delivery", "EvidenceFile", "FamilyMember", "ItemReview", "Job",
     "LedgerEntry", "Message", "Objection", "Offer", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
-    "Publication", "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "Tenant", "TenantHost", "User",
+    "Publication", "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "StoredFile", "Tenant", "TenantHost", "User",
 ]

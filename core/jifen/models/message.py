@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, String, Text
+from sqlalchemy import JSON, ForeignKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jifen.db.session import Base, TenantScoped, utcnow
@@ -19,5 +19,8 @@ class Message(TenantScoped, Base):
     user_id: Mapped[int] = mapped_column(index=True)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # What happened, for channels that send approved templates with parameters (SMS gateways).
+    kind: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    params: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jifen.db.session import Base, TenantScoped, utcnow
@@ -37,6 +37,9 @@ class User(TenantScoped, Base):
     role: Mapped[str] = mapped_column(String(20), default="applicant")
     department: Mapped[str | None] = mapped_column(String(40), nullable=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)  # of messages; None: the county's
+    channels: Mapped[list | None] = mapped_column(JSON, nullable=True)  # chosen channels; None: every one
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -65,6 +65,18 @@ def send_notification(user, subject, body, tenant):
     """
 
 
+@hookspec
+def register_message_channels():
+    """Declare message channels (e-mail, SMS, ...) that the county's notifications go out on.
+
+    Called for the county's enabled plugins whenever a notification is made. A delivery record is
+    kept per message and channel; a job calls the channel's ``send`` in a worker and retries a
+    failure up to the channel's ``max_attempts``.
+
+    :returns: a list of :class:`jifen.plugin.channels.MessageChannel`.
+    """
+
+
 # --- Deployment: called once for every installed plugin, whatever the counties enabled ----------
 
 

@@ -169,7 +169,8 @@ def submit(session: Session, hooks: CountyHooks, application: Application, user:
     application.submitted_at = utcnow()
     _event(session, application, SUBMITTED, actor=user.actor)
     notify(session, hooks, user, _l("Application submitted"),
-           _l("Your points application is submitted; the departments review each item."))
+           _l("Your points application is submitted; the departments review each item."),
+           kind="application.submitted", params={})
     audit.record(session, "application.submitted", actor=user.actor, target_type="application", target_id=application.id)
 
 

@@ -1,13 +1,16 @@
 """Evidence uploads: checked by their bytes, stored outside the web root under random names.
 
 Only PDF, JPEG and PNG are accepted, and the file's first bytes must be what its name says; a file
-is read in chunks, counted against the size limit and hashed (SHA-256) on the way to disk, under
-``<instance>/evidence/<county id>/<random name>``. Nothing of an upload is kept when a check fails.
+is read in chunks, counted against the size limit and hashed (SHA-256) on its way into the store
+(:mod:`jifen.storage`, ``JIFEN_STORAGE``): by default the folder
+``<instance>/evidence/<county id>/<random name>``, or the database, which every application server
+shares. Nothing of an upload is kept when a check fails.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -18,8 +21,11 @@ from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jifen import storage
 from jifen.models import DeclaredItem, EvidenceFile
 from jifen.county.tenancy import require_tenant
+
+log = logging.getLogger(__name__)
 
 KINDS = {  # extension -> (content type, magic bytes)
     "pdf": ("application/pdf", (b"%PDF-",)),
@@ -39,7 +45,34 @@ class EvidenceError(ValueError):
 
 
 def storage_root() -> Path:
-    return Path(current_app.config.get("JIFEN_EVIDENCE_DIR") or Path(current_app.instance_path) / "evidence")
+    """The folder of the folder store (``JIFEN_EVIDENCE_DIR`` or ``<instance>/evidence``)."""
+    return storage.folder_root()
+
+
+class _CheckedStream:
+    """The upload as the store reads it: counted against the size limit and hashed on the way.
+
+    Going past the limit raises from ``read``, inside the store's put, so the store keeps nothing.
+    """
+
+    def __init__(self, head: bytes, stream: BinaryIO, max_bytes: int) -> None:
+        self._head, self._stream, self.max_bytes = head, stream, max_bytes
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(CHUNK), b""))
+        if self._head:
+            chunk, self._head = self._head[:size], self._head[size:]
+        else:
+            chunk = self._stream.read(size)
+        if chunk:
+            self.size += len(chunk)
+            if self.size > self.max_bytes:
+                raise EvidenceError(_l("A file may be at most %(mb)d MB.", mb=self.max_bytes // (1024 * 1024)))
+            self.digest.update(chunk)
+        return chunk
 
 
 def _detect(head: bytes) -> str | None:
@@ -66,45 +99,39 @@ def store(session: Session, item: DeclaredItem, filename: str, stream: BinaryIO,
     if actual_type is None or actual_type != claimed_type:
         raise EvidenceError(_l("This file's content is not the %(kind)s its name says; please upload the real document.",
                                kind=extension.upper()))
-    folder = storage_root() / str(require_tenant().id)
-    # Only the application's own user may read evidence: folders 0700, files 0600, whatever the umask.
-    for level in (storage_root(), folder):
-        level.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if level.stat().st_mode & 0o077:
-            level.chmod(0o700)
+    tenant_id = require_tenant().id
+    files = storage.current_store(session)
     storage_name = secrets.token_hex(16)
-    path = folder / storage_name
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            chunk = head
-            while chunk:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise EvidenceError(_l("A file may be at most %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
-                digest.update(chunk)
-                out.write(chunk)
-                chunk = stream.read(CHUNK)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    checked = _CheckedStream(head, stream, max_bytes)
+    size = files.put(tenant_id, storage_name, checked)  # a check failing while it streams leaves nothing
     if size == 0:
-        path.unlink(missing_ok=True)
+        files.delete(tenant_id, storage_name)
         raise EvidenceError(_l("The file is empty."))
     record = EvidenceFile(item_id=item.id, original_name=name, content_type=claimed_type, size=size,
-                          sha256=digest.hexdigest(), storage_name=storage_name)
+                          sha256=checked.digest.hexdigest(), storage_name=storage_name)
     session.add(record)
     session.flush()
     return record
 
 
 def path_of(record: EvidenceFile) -> Path:
-    return storage_root() / str(record.tenant_id) / record.storage_name
+    """Where the folder store keeps the file (``JIFEN_STORAGE=folder`` only; read it with :func:`open_file`)."""
+    return storage.folder_store_only(storage.current_store()).path_of(record.tenant_id, record.storage_name)
+
+
+def open_file(record: EvidenceFile, session: Session | None = None) -> BinaryIO:
+    """The stored file of ``record`` for reading; raises :class:`jifen.storage.StoredFileMissing`."""
+    try:
+        return storage.current_store(session).open(record.tenant_id, record.storage_name)
+    except storage.StoredFileMissing:
+        # A record whose bytes this server cannot find: a lost file, or servers that do not share a store.
+        log.error("evidence file %s of county %s is not in the %s store", record.id, record.tenant_id,
+                  current_app.config.get("JIFEN_STORAGE") or "folder")
+        raise
 
 
 def remove(session: Session, record: EvidenceFile) -> None:
-    path = path_of(record)
+    files = storage.current_store(session)
     session.delete(record)
     session.flush()
-    path.unlink(missing_ok=True)
+    files.delete(record.tenant_id, record.storage_name)

@@ -70,10 +70,12 @@ def decide(session: Session, hooks: CountyHooks, item: DeclaredItem, decision: s
     if decision == ITEM_SUPPLEMENT:
         application.status = SUPPLEMENT
         notify(session, hooks, applicant, _l("Please supplement your application"),
-               _l("A department asks for more on one of your items: %(reason)s", reason=reason))
+               _l("A department asks for more on one of your items: %(reason)s", reason=reason),
+               kind="application.supplement", params={"reason": reason})
     elif decision == ITEM_REJECTED:
         notify(session, hooks, applicant, _l("An item was not accepted"),
-               _l("One of your items was not accepted: %(reason)s", reason=reason))
+               _l("One of your items was not accepted: %(reason)s", reason=reason),
+               kind="item.rejected", params={"reason": reason})
     session.flush()
     open_items = session.scalar(select(func.count(DeclaredItem.id)).where(
         DeclaredItem.application_id == application.id, DeclaredItem.status.in_(OPEN)))
@@ -82,5 +84,6 @@ def decide(session: Session, hooks: CountyHooks, item: DeclaredItem, decision: s
         session.add(StatusEvent(application_id=application.id, status="confirmed", actor=reviewer_actor,
                                 reason=str(breakdown.total)))
         notify(session, hooks, applicant, _l("Your points are confirmed"),
-               _l("Every item is decided. Your confirmed points: %(total)s.", total=breakdown.total))
+               _l("Every item is decided. Your confirmed points: %(total)s.", total=breakdown.total),
+               kind="points.confirmed", params={"total": str(breakdown.total)})
     return application

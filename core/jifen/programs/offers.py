@@ -166,7 +166,7 @@ def _tell_offered(session: Session, hooks: CountyHooks, round: ProgramRound, pro
         body = _l("You are offered a place in %(round)s (application %(number)s). Accept or decline it by "
                   "%(deadline)s. If you have not answered by then, the place passes to the next applicant on "
                   "the waiting list.", **values)
-    notify(session, hooks, user, _l("A place is offered to you"), body)
+    notify(session, hooks, user, _l("A place is offered to you"), body, kind="offer.made", params=values)
 
 
 def _new_offer(session: Session, round: ProgramRound, *, run_id: int, application_id: int, user_id: int,
@@ -371,7 +371,8 @@ def expire(session: Session, round: ProgramRound, *, actor: str) -> list[Expired
             notify(session, hooks, user, _l("Your offer has expired"),
                    _l("You did not answer the offer of a place in %(round)s by %(deadline)s, so the place has "
                       "passed to the next applicant on the waiting list.", round=found.name,
-                      deadline=offer.deadline.isoformat()))
+                      deadline=offer.deadline.isoformat()),
+                   kind="offer.expired", params={"round": found.name, "deadline": offer.deadline.isoformat()})
         outcomes.append(Expired(offer, _pass_on(session, found, program, offer, actor=actor, hooks=hooks)))
     return outcomes
 

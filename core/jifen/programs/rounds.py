@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 
 import marshmallow as ma
 from jifen.county.context import current_county
@@ -93,7 +94,9 @@ class RoundSchema(ma.Schema):
     quota = ma.fields.Integer(allow_none=True, load_default=None, validate=ma.validate.Range(min=1, max=10_000_000))
     sub_quotas = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
                                 values=ma.fields.Integer(validate=ma.validate.Range(min=1)), load_default=dict)
-    threshold = ma.fields.Decimal(allow_none=True, load_default=None)
+    # NUMERIC(10,2): a larger value would reach the database and be refused there.
+    threshold = ma.fields.Decimal(allow_none=True, load_default=None, places=2,
+                                  validate=ma.validate.Range(min=0, max=Decimal("99999999.99")))
     second_round = ma.fields.Boolean(load_default=False)
     second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
     cutoff_ties = ma.fields.String(load_default="strict", validate=ma.validate.OneOf(("strict", "all")))

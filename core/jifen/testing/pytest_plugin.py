@@ -426,12 +426,14 @@ def on_day():
 
     Every date the platform derives follows: round windows and program start dates, review due dates,
     re-check windows, offer deadlines, rule version dates and stored timestamps. The clock runs again
-    after the test.
+    after the test, or when ``on_day(None)`` restarts it.
     """
     from jifen import clock
 
     def _set(day):
-        if isinstance(day, datetime):
+        if day is None:
+            clock.set_moment(None)
+        elif isinstance(day, datetime):
             clock.set_moment(day)
         else:
             clock.set_moment(datetime.combine(day, time(10, 0), tzinfo=clock.zone(clock.platform_time_zone())))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -16,8 +16,11 @@ from jifen.programs import rounds as programs
 from jifen.programs import publication
 
 from jifen.ranking import runs as ranking
+from jifen import audit, jobs
+from jifen.jobs import backends
+from jifen.jobs import work as job_work
 from jifen.db.session import get_session
-from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingRun
+from jifen.models import Job, Objection, ProgramApplication, ProgramRound, Publication, RankingRun
 from jifen.plugin import fields as item_forms
 from jifen.web.forms import EmptyForm
 from jifen.web.loading import get_or_404
@@ -92,6 +95,7 @@ def round_detail(round_id: int):
     return render("admin/round.html", round=found, program=program, counts=counts, total=sum(counts.values()),
                   runs=runs, latest=latest, objections=publication.objections_of(session, latest) if latest else [],
                   offers=offers.offers_of(session, found),
+                  ranking_job=jobs.latest_job(session, "round", found.id, kind="ranking.run"),
                   form=EmptyForm())
 
 
@@ -140,14 +144,33 @@ def decide_objection(objection_id: int):
 @bp.post("/rounds/<int:round_id>/run")
 @admins
 def run_ranking(round_id: int):
+    """Start the ranking as a job (a large round takes longer than a request may); its page follows it."""
+    session = get_session()
     found = get_or_404(ProgramRound, round_id)
+    running = jobs.latest_job(session, "round", found.id, kind="ranking.run")
+    if running is not None and running.state in ("queued", "running"):
+        flash(_("A ranking of this round is already under way."), "error")
+        return redirect(url_for("admin_programs.job_detail", job_id=running.id)), 303
+    job = jobs.enqueue(session, "ranking.run", actor=current_user.actor, params={"round_id": found.id},
+                       target_type="round", target_id=found.id)
+    audit.record(session, "job.requested", actor=current_user.actor, target_type="job", target_id=job.id,
+                 details={"kind": job.kind, "round": found.id})
+    session.commit()
+    return redirect(url_for("admin_programs.job_detail", job_id=job.id))
 
-    def action(db):
-        programs.freeze_rules(db, found, actor=current_user.actor)
-        return ranking.run(db, found, actor=current_user.actor)
 
-    return _act(round_id, action,
-                lambda outcome: _("Ranking run %(id)s is made; make it current to publish it.", id=outcome.run_id))
+@bp.get("/jobs/<int:job_id>")
+@admins
+def job_detail(job_id: int):
+    """A job's phase and progress while it runs (the page refreshes itself), then its result or error."""
+    session = get_session()
+    job = get_or_404(Job, job_id)
+    found = session.get(ProgramRound, (job.tenant_id, job.target_id)) if job.target_type == "round" else None
+    phase, done, total = job_work.live_progress(job)
+    waiting = job.state == "queued" and not backends.queue_status()["ok"]
+    return render("admin/job.html", job=job, round=found, phase=phase, done=done, total=total, waiting=waiting,
+                  label=jobs.job_label(job.kind), error=job_work.error_text(job, str(get_locale())),
+                  refresh=job.state in ("queued", "running"))
 
 
 @bp.post("/runs/<int:run_id>/current")

@@ -29,7 +29,10 @@ from jifen.points.rules import county_item_types
 from jifen.county.tenancy import require_tenant
 from jifen.plugin import fields as item_forms
 from jifen.county.context import current_county
-from jifen.web.forms import EmptyForm, FamilyMemberForm, ProfileForm, ReasonForm, SupplementForm, add_error
+from jifen.notifications import channels_of, language_of
+from jifen.web.forms import (
+    EmptyForm, FamilyMemberForm, MessagesForm, ProfileForm, ReasonForm, SupplementForm, add_error,
+)
 from jifen.web.navigation import form_page
 from jifen.web.loading import get_or_404
 from jifen.http.security import limiter, roles_required
@@ -89,7 +92,10 @@ def profile():
     form = ProfileForm(obj=row)
     if not _uses_family_planning():
         del form.births_over_quota
-    if form.validate_on_submit():
+    offered = _offered_channels()
+    contact = _messages_form(me, offered)
+    valid = [form.validate_on_submit(), contact.validate_on_submit()]  # both, so every problem shows at once
+    if all(valid):
         if row is None:
             row = ApplicantProfile(user_id=me.id)
             session.add(row)
@@ -98,11 +104,52 @@ def profile():
             session.rollback()
             add_error(form, "works_in_county_since", _("This date is in the future."))
         else:
-            audit.record(session, "profile.changed", actor=me.actor, target_type="user", target_id=me.id)
+            changed = _save_message_choices(me, contact, offered)
+            audit.record(session, "profile.changed", actor=me.actor, target_type="user", target_id=me.id,
+                         details={"messages": changed} if changed else None)
             session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("applicant.dashboard"))
-    return form_page("applicant/profile.html", form)
+    status = 400 if request.method == "POST" and (form.errors or contact.errors) else 200
+    return render("applicant/profile.html", form=form, contact=contact, offered=offered), status
+
+
+def _offered_channels() -> dict:
+    """The county's message channels (of its enabled plugins, as configured here): key -> label."""
+    return {key: channel.label for key, (_plugin, channel) in channels_of(current_county().hooks).items()}
+
+
+def _messages_form(me, offered: dict) -> MessagesForm:
+    chosen = offered.keys() if me.channels is None else [key for key in offered if key in me.channels]
+    contact = MessagesForm(data={"email": me.email or "", "language": language_of(me), "channels": list(chosen)})
+    contact.channels.choices = [(key, str(label)) for key, label in offered.items()]
+    if request.method != "POST":
+        contact.shown.data = ",".join(offered)  # posted back with the boxes: which ones the applicant saw
+    return contact
+
+
+def _save_message_choices(me, contact: MessagesForm, offered: dict) -> list[str]:
+    """Store the e-mail address, language and channels; the names of what changed (for the audit trail).
+
+    ``channels`` is None (every channel, also ones the county adds later) until the applicant unticks
+    one; then it lists what they ticked, and keeps their choice for channels not offered today.
+    """
+    changed = []
+    email = contact.email.data or None
+    if email != me.email:
+        me.email, changed = email, changed + ["email"]
+    if contact.language.data != language_of(me):
+        me.language, changed = contact.language.data, changed + ["language"]
+    shown = [key for key in (contact.shown.data or "").split(",") if key in offered]
+    if shown:  # the checkboxes were on the page (a post without them changes no channel)
+        ticked = {key for key in contact.channels.data or [] if key in shown}
+        if me.channels is None and ticked == set(shown):
+            return changed
+        kept = {key for key in (me.channels if me.channels is not None else offered) if key not in shown}
+        channels = sorted(ticked | kept)
+        if channels != (sorted(me.channels) if me.channels is not None else None):
+            me.channels, changed = channels, changed + ["channels"]
+    return changed
 
 
 @bp.route("/family", methods=["GET", "POST"])
@@ -248,8 +295,13 @@ def upload(item_id: int):
 def own_evidence(file_id: int):
     record = get_or_404(EvidenceFile, file_id)
     _own_item(record.item_id)
-    return send_file(evidence.path_of(record), mimetype=record.content_type, as_attachment=True,
-                     download_name=record.original_name)
+    try:
+        stream = evidence.open_file(record)  # from the store (JIFEN_STORAGE), whichever server stored it
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(stream, mimetype=record.content_type, as_attachment=True, download_name=record.original_name)
+    response.headers["Cache-Control"] = "no-store"  # a personal document: no browser or proxy keeps a copy
+    return response
 
 
 @bp.post("/items/<int:item_id>/supplement")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from jifen.text import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+import re
+
+from wtforms import (
+    BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+    TextAreaField, widgets,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from jifen.identity import accounts, national_id, passwords
@@ -97,6 +102,31 @@ class ProfileForm(FlaskForm):
     town = StringField(_l("Town or subdistrict where you work"), validators=[Length(max=40)])
     criminal_penalty = BooleanField(_l("I have received a criminal penalty"))
     births_over_quota = BooleanField(_l("I have births over the family-planning quota"))
+
+
+# An address an SMTP server takes without SMTPUTF8: ASCII, one @, a domain with a dot; no spaces or line breaks.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{4,190}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+\Z")
+# Each language in its own words, as language pickers show them.
+MESSAGE_LANGUAGES = [("zh_Hans_CN", "中文"), ("en", "English")]
+
+
+class MessagesForm(FlaskForm):
+    """How an applicant is told things: an e-mail address, the language, the county's channels.
+
+    ``channels`` gets its choices from the view: the channels the county's enabled plugins declare.
+    """
+
+    email = EmailField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=200)],
+                        filters=[lambda value: value.strip() if isinstance(value, str) else value])
+    language = SelectField(_l("Language of messages"), choices=MESSAGE_LANGUAGES, default="zh_Hans_CN")
+    channels = SelectMultipleField(_l("Also send my messages by"), choices=[], widget=widgets.ListWidget(prefix_label=False),
+                                   option_widget=widgets.CheckboxInput())
+    shown = HiddenField()  # the channels the page offered: a post without them leaves the choice as it was
+
+    def validate_email(self, field):
+        if field.data and not _EMAIL.match(field.data):
+            raise ValidationError(_l("Enter an e-mail address like name@example.com, or leave it empty."))
 
 
 class FamilyMemberForm(FlaskForm):

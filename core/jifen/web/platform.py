@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from jifen.db.session import get_db, get_session
 from jifen.identity import accounts
+from jifen.jobs import backends
 from jifen.models import Tenant
 from jifen.web.forms import PlatformLoginForm, add_error
 from jifen.web.navigation import form_page, safe_next
@@ -29,9 +30,19 @@ def index():
 def healthz():
     """Each dependency on its own: 503 when the database is down (nothing works), 200 with
     ``"status": "degraded"`` when only Redis is (logins and pages work on memory limits)."""
-    checks = {"database": _database_state(), "redis": _redis_state()}
-    status = "down" if checks["database"] != "ok" else ("degraded" if checks["redis"] == "down" else "ok")
+    checks = {"database": _database_state(), "redis": _redis_state(), "queue": _queue_state()}
+    degraded = checks["redis"] == "down" or checks["queue"]["state"] == "down"
+    status = "down" if checks["database"] != "ok" else ("degraded" if degraded else "ok")
     return {"status": status, **checks}, 503 if status == "down" else 200
+
+
+def _queue_state() -> dict:
+    """The job queue: which backend, whether it answers, how many jobs wait, how many workers listen."""
+    found = backends.queue_status()
+    state = "ok" if found["ok"] else "down"
+    if found["ok"] and found["backend"] == "rq" and not found["workers"]:
+        state = "no workers"  # jobs are kept and wait for a worker
+    return {"state": state, "backend": found["backend"], "waiting": found["waiting"], "workers": found["workers"]}
 
 
 def _database_state() -> str:

@@ -19,6 +19,7 @@ from jifen.points import review
 from jifen.db.session import get_session
 from jifen.identity import accounts, masking
 from jifen.models import Application, EvidenceFile, User
+from jifen.models.application import ITEM_PENDING
 from jifen.points.rules import county_item_types
 from jifen.plugin import fields as item_forms
 from jifen.county.context import current_county
@@ -73,6 +74,9 @@ def item(item_id: int):
         except applications.ApplicationError as exc:
             session.rollback()
             found = _item(item_id)
+            if found.status != ITEM_PENDING:  # decided meanwhile: the page no longer shows the form
+                flash(str(exc.message), "error")
+                return redirect(url_for("review.item", item_id=item_id), 303)
             form.form_errors.append(exc.message)
             for field, texts in exc.messages.items():
                 for text in texts:
@@ -96,5 +100,10 @@ def item(item_id: int):
 def evidence_file(file_id: int):
     record = get_or_404(EvidenceFile, file_id)
     _item(record.item_id)
-    return send_file(evidence.path_of(record), mimetype=record.content_type, as_attachment=True,
-                     download_name=record.original_name)
+    try:
+        stream = evidence.open_file(record)  # from the store (JIFEN_STORAGE), whichever server stored it
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(stream, mimetype=record.content_type, as_attachment=True, download_name=record.original_name)
+    response.headers["Cache-Control"] = "no-store"  # a personal document: no browser or proxy keeps a copy
+    return response

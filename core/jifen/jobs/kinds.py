@@ -1,0 +1,17 @@
+"""The kinds of job there are, each naming its function by path."""
+
+from __future__ import annotations
+
+from jifen.text import lazy_gettext as _l
+
+# A job's kind names its function by path, as RQ names functions: the runner imports it when the job
+# runs, so this package depends on no domain package. The function is called as fn(session, work)
+# with a jifen.jobs.runner.Work and returns a JSON-able dict, the job's result.
+KINDS: dict[str, tuple[str, object]] = {
+    "ranking.run": ("jifen.programs.background:rank_round", _l("Ranking")),
+    "messages.send": ("jifen.notifications:send_deliveries", _l("Sending messages")),
+}
+
+
+def job_label(kind: str):
+    return KINDS[kind][1] if kind in KINDS else _l("Background work")
