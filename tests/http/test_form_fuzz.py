@@ -345,8 +345,10 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
     rental round in its objection period with an objection and a second, not current, run, an open hukou
     round; applicants with confirmed points (one still in time to ask a re-check), one drafting (an item,
     a child), one asked for a supplement on one item with another waiting for the education reviewer;
-    a county administrator, a platform administrator and an API token."""
+    a county administrator, a platform administrator and an API token; the points tables changed since the
+    points were confirmed (so a rescore is offered)."""
     from jifen.county.context import current_county
+    from jifen.county.switching import set_plugin_enabled
     from jifen.db.session import get_session
     from jifen.identity import accounts
     from jifen.identity import api_tokens as tokens
@@ -420,6 +422,9 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
         review.decide(session, hooks, asked, "supplement_requested", "请补充学位证书", reviewer_actor="test:reviewer")
         token = tokens.create(session, "教育局系统", ["lists:read", "verifications:read", "verifications:write"],
                               "education", actor="test")
+        raised = current_county(session).settings_of("education")
+        raised["points"] = {**raised["points"], "bachelor": "85"}  # a rule version newer than the confirmed points
+        set_plugin_enabled(session, "education", True, actor="test", settings=raised)
         session.commit()
         assert made, "the ranked applicant should hold an offer"
         samples = {key: t.sample(random.Random(1)) for key, t in sorted(types.items()) if t.sample}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from jifen import clock
 
 from jifen.points import ledger
-from jifen.models import Application, DeclaredItem, Offer, RankingRun
+from jifen.models import Application, DeclaredItem, Job, Offer, RankingRun
 
 
 def test_round_from_application_to_accepted_place(app, client, county, make_user, login, monkeypatch):
@@ -49,12 +49,17 @@ def test_round_from_application_to_accepted_place(app, client, county, make_user
         run = session.scalars(select(RankingRun).where(RankingRun.round_id == round_id)).one()
         assert run.allocated_count == 1 and run.input_count == 2
     admin.submit(f"/jiashan/admin/runs/{run.id}/current", {}, form_page=round_url)
-    what_if = admin.get(f"/jiashan/admin/rounds/{round_id}/simulate?quota=2").get_data(as_text=True)
+    simulate_url = f"/jiashan/admin/rounds/{round_id}/simulate"
+    what_if = admin.submit(simulate_url, {"quota": "2"}, form_page=simulate_url,
+                           follow_redirects=True).get_data(as_text=True)
     assert 'data-allocated="2"' in what_if and 'data-moved-in="1"' in what_if  # nothing stored:
+    assert 'data-job-state="finished"' in what_if  # the simulation ran as a job, not in the request
     with county("jiashan") as session:
         assert len(session.scalars(select(RankingRun).where(RankingRun.round_id == round_id)).all()) == 1
-    bad = admin.get(f"/jiashan/admin/rounds/{round_id}/simulate?set=nonsense")
-    assert bad.status_code == 400
+        assert session.scalars(select(Job).where(Job.kind == "ranking.simulate")).one().result["allocated"] == 2
+    bad = admin.submit(simulate_url, {"quota": "2", "set": "nonsense"}, form_page=simulate_url)
+    assert bad.status_code == 400 and 'value="nonsense"' in bad.get_data(as_text=True)  # what was typed is kept
+    assert admin.submit(simulate_url, {"quota": "abc"}, form_page=simulate_url).status_code == 400
     admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "provisional"}, form_page=round_url)
     monkeypatch.setattr(clock, "today", lambda: date(2027, 4, 20))
     admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "final"}, form_page=round_url)

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jifen.points import ledger
 from jifen.cli.binding import county, session, tenant_option
-from jifen.models import Application, RuleVersion
-from jifen.models.application import CONFIRMED, RECHECK
+from jifen.models import RuleVersion
 from jifen.points.rules import ensure_current_version
 
 group = click.Group("points", help="Points: rescoring under the current rules, and rule versions.")
-
-
-def _to_do(db, version: int) -> int:
-    # count(column), not count(*) from: the tenant scoping of the session needs the entity in the columns
-    return db.scalar(select(func.count(Application.id)).where(
-        Application.status.in_([CONFIRMED, RECHECK]),
-        Application.rule_version.is_(None) | (Application.rule_version != version),
-    )) or 0
 
 
 @group.command("rescore", short_help="Rescore confirmed applications under the current rules.")
@@ -38,7 +29,7 @@ def rescore(tenant_slug: str, batch_size: int):
     with county(tenant_slug) as tenant:
         current = ensure_current_version(db, actor="cli", note="rescore")
         db.commit()
-        todo = _to_do(db, current.version)
+        todo = ledger.to_rescore(db, current.version)
         done = 0
 
         def advance(n: int) -> None:

@@ -9,6 +9,8 @@ from jifen.text import lazy_gettext as _l
 # with a jifen.jobs.runner.Work and returns a JSON-able dict, the job's result.
 KINDS: dict[str, tuple[str, object]] = {
     "ranking.run": ("jifen.programs.background:rank_round", _l("Ranking")),
+    "ranking.simulate": ("jifen.programs.background:simulate_round", _l("Simulation")),
+    "points.rescore": ("jifen.points.background:rescore_points", _l("Rescoring points")),
     "messages.send": ("jifen.notifications:send_deliveries", _l("Sending messages")),
 }
 

@@ -62,8 +62,10 @@ def _forget_pending(session: Session, previous_transaction) -> None:
         session.info.pop(PENDING_KEY, None)
 
 
-def latest_job(session: Session, target_type: str, target_id: int, kind: str | None = None) -> Job | None:
-    query = select(Job).where(Job.target_type == target_type, Job.target_id == target_id)
+def latest_job(session: Session, target_type: str, target_id: int | None, kind: str | None = None) -> Job | None:
+    """The newest job about the object (``target_id`` None: about the county's ``target_type`` as a whole)."""
+    query = select(Job).where(Job.target_type == target_type,
+                              Job.target_id.is_(None) if target_id is None else Job.target_id == target_id)
     if kind is not None:
         query = query.where(Job.kind == kind)
     return session.scalar(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(1))

@@ -137,6 +137,9 @@ def _run(job_id: int) -> str:
     work = Work(job)
     try:
         result = function_at(KINDS[kind][0])(session, work)
+        # Read again: a function that commits in batches may have let the session forget it.
+        job = session.get(Job, (tenant.id, job_id), populate_existing=True)
+        assert job is not None
         job.state, job.result, job.finished_at = "finished", result or {}, utcnow()
         job.phase = None
         session.commit()

@@ -106,6 +106,15 @@ class RescoreResult:
     already_current: int
 
 
+def to_rescore(session: Session, version: int) -> int:
+    """How many confirmed applications are not yet scored under rule version ``version``."""
+    # count(column), not count(*) from: the tenant scoping of the session needs the entity in the columns
+    return session.scalar(select(func.count(Application.id)).where(
+        Application.status.in_([CONFIRMED, RECHECK]),
+        Application.rule_version.is_(None) | (Application.rule_version != version),
+    )) or 0
+
+
 def rescore(
     session: Session, *, actor: str, batch_size: int = 2000,
     progress: Callable[[int], None] | None = None, stop_after_batches: int | None = None,

@@ -28,3 +28,23 @@ def rank_round(session: Session, work) -> dict:
                           progress=lambda step, done, total: work.progress(step, done, total))
     return {"run_id": outcome.run_id, "inputs": outcome.input_count, "allocated": outcome.allocated_count,
             "cutoff": None if outcome.cutoff is None else str(outcome.cutoff), "digest": outcome.digest}
+
+
+MOVERS_SHOWN = 200  # the job's result keeps the first movers; the counts are exact
+
+
+def simulate_round(session: Session, work) -> dict:
+    """What if the quota or a points value were different: ranked in a rolled-back savepoint, nothing kept."""
+    found = session.get(ProgramRound, (require_tenant().id, int(work.params["round_id"])))
+    if found is None:
+        raise RoundGone()
+    setting = work.params.get("setting") or ""
+    outcome = ranking.simulate(session, found, quota=work.params.get("quota"),
+                               points_table=ranking.parse_setting(setting) if setting else None,
+                               progress=lambda step, done, total: work.progress(step, done, total))
+    return {"quota": work.params.get("quota"), "setting": setting, "inputs": outcome.input_count,
+            "allocated": outcome.allocated_count,
+            "cutoff": None if outcome.cutoff is None else str(outcome.cutoff),
+            "compared_with": outcome.compared_with,
+            "moved_in": [str(n) for n in outcome.moved_in[:MOVERS_SHOWN]], "moved_in_count": len(outcome.moved_in),
+            "moved_out": [str(n) for n in outcome.moved_out[:MOVERS_SHOWN]], "moved_out_count": len(outcome.moved_out)}

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from jifen import audit
+from jifen import audit, jobs
 
-from jifen.points import rules
+from jifen.points import ledger, rules
 from jifen.db.session import get_session
 from jifen.county.enablement import InvalidPluginSettings
 from jifen.county.switching import set_plugin_enabled
@@ -125,7 +125,28 @@ def rules_overview():
     types = rules.county_item_types(session)
     versions = session.scalars(select(RuleVersion).order_by(RuleVersion.version.desc()).limit(50)).all()
     current = versions[0] if versions else None
-    return render("admin/rules.html", types=types, versions=versions, current=current)
+    waiting = ledger.to_rescore(session, current.version) if current else 0
+    latest = jobs.latest_job(session, "rules", None, kind="points.rescore")
+    return render("admin/rules.html", types=types, versions=versions, current=current, waiting=waiting,
+                  rescore_job=latest, form=EmptyForm())
+
+
+@bp.post("/rules/rescore")
+@roles_required("admin")
+def rescore():
+    """Rescore confirmed points under the rules in force, as a job (a county's applications take minutes)."""
+    session = get_session()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    running = jobs.latest_job(session, "rules", None, kind="points.rescore")
+    if running is not None and running.state in ("queued", "running"):
+        flash(_("A rescore is already under way."), "error")
+        return redirect(url_for("admin_programs.job_detail", job_id=running.id)), 303
+    job = jobs.enqueue(session, "points.rescore", actor=current_user.actor, target_type="rules")
+    audit.record(session, "job.requested", actor=current_user.actor, target_type="job", target_id=job.id,
+                 details={"kind": job.kind})
+    session.commit()
+    return redirect(url_for("admin_programs.job_detail", job_id=job.id))
 
 
 @bp.route("/rules/<key>", methods=["GET", "POST"])

@@ -191,21 +191,38 @@ def make_offers(round_id: int):
                 lambda made: _("%(n)d offers made.", n=len(made)))
 
 
-@bp.get("/rounds/<int:round_id>/simulate")
+@bp.route("/rounds/<int:round_id>/simulate", methods=["GET", "POST"])
 @admins
 def simulate(round_id: int):
-    """What if the quota or a points value were different: cutoff and movers, nothing stored or published."""
+    """What if the quota or a points value were different: checked here, ranked by a job, nothing stored."""
     session = get_session()
     found = get_or_404(ProgramRound, round_id)
-    quota = request.args.get("quota", type=int)
-    setting = (request.args.get("set") or "").strip()
-    outcome, error = None, None
-    if quota is not None or setting:
-        try:
-            points_table = ranking.parse_setting(setting) if setting else None
-            outcome = ranking.simulate(session, found, quota=quota, points_table=points_table)
-        except (ValueError, applications.ApplicationError, ranking.RankingError) as exc:
-            error = str(getattr(exc, "message", exc))
+    quota_text = (request.values.get("quota") or "").strip()
+    setting = (request.values.get("set") or "").strip()
+    errors: dict[str, str] = {}
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        quota = None
+        if quota_text:
+            if not quota_text.isascii() or not quota_text.isdigit() or not 1 <= int(quota_text) <= 10_000_000:
+                errors["quota"] = _("Enter the quota as a whole number of places, from 1 to 10,000,000.")
+            else:
+                quota = int(quota_text)
+        if setting:
+            try:
+                ranking.changed_rules(session, found, ranking.parse_setting(setting))
+            except ranking.RankingError as exc:
+                errors["set"] = str(exc)
+        if not errors and quota is None and not setting:
+            errors["quota"] = _("Give another quota, another points value, or both.")
+        if not errors:
+            job = jobs.enqueue(session, "ranking.simulate", actor=current_user.actor,
+                               params={"round_id": found.id, "quota": quota, "setting": setting},
+                               target_type="round", target_id=found.id)
+            audit.record(session, "job.requested", actor=current_user.actor, target_type="job", target_id=job.id,
+                         details={"kind": job.kind, "round": found.id})
+            session.commit()
+            return redirect(url_for("admin_programs.job_detail", job_id=job.id))
         session.rollback()
-    return render("admin/simulate.html", round=found, outcome=outcome, error=error, quota=quota, setting=setting,
-                  current=publication.current_run(session, found)), 400 if error else 200
+    return render("admin/simulate.html", round=found, errors=errors, quota=quota_text, setting=setting, form=form,
+                  current=publication.current_run(session, found)), 400 if errors else 200
