@@ -17,7 +17,14 @@ $(STAMP): pyproject.toml $(EXAMPLE_PLUGINS:%=%/pyproject.toml)
 	$(BIN)/pip install --quiet --no-deps $(EXAMPLE_PLUGINS:%=-e %)
 	@touch $(STAMP)
 
-install: $(STAMP) translations
+# axe-core for the browser tests' accessibility check, from the npm registry (package-lock.json); without npm
+# the browser tests that need it skip and say so (CI requires them: JIFEN_REQUIRE_BROWSER=1).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $(NODE_STAMP); \
+	else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi
+
+install: $(STAMP) $(NODE_STAMP) translations
 
 translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d core/jifen/translations
@@ -53,4 +60,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules
