@@ -158,10 +158,11 @@ HAND_RANKED_NAMES = ("陈新民", "王芳芳", "李建国", "赵德胜")
 @pytest.fixture
 def hand_ranked_round(county, make_user, on_day):
     """``hand_ranked_round(slug, points=..., sub_quota=..., publish=False)``: a hukou round of the county
-    (window January-February 2027, quota 2, today 1 March 2027) whose current run is made by hand, one
+    (window January-February 2027, or two months from the program's later start in the county; quota 2;
+    today the day after the window) whose current run is made by hand, one
     applicant per points value in that order, the first two allocated; with ``publish`` its provisional
     list is published. Returns round id, program key, the users, their application numbers and the run id."""
-    from datetime import date
+    from datetime import date, timedelta
     from decimal import Decimal
 
     from jifen.programs import rounds as programs
@@ -175,8 +176,13 @@ def hand_ranked_round(county, make_user, on_day):
         people = [make_user(slug, real_name=name) for name in HAND_RANKED_NAMES[:len(points)]]
         with county(slug) as session:
             program = programs.programs(session)["hukou_transfer"]
-            found = programs.create_round(session, program, {"name": "2027 第一批", "opens_on": "2027-01-01",
-                                                             "closes_on": "2027-02-28", "quota": 2}, actor="test")
+            # A county whose program starts later (Haining) gets the same two-month window from its start.
+            opens_on = max(date(2027, 1, 1), programs.start_date(session, program) or date(2027, 1, 1))
+            closes_on = opens_on + timedelta(days=58)
+            on_day(closes_on + timedelta(days=1))
+            found = programs.create_round(session, program, {"name": "2027 第一批", "opens_on": opens_on.isoformat(),
+                                                             "closes_on": closes_on.isoformat(), "quota": 2},
+                                          actor="test")
             run = RankingRun(round_id=found.id, seed=7, digest=digest, input_count=len(points), allocated_count=2,
                              cutoff=Decimal(points[1]), is_current=True, actor="test")
             session.add(run)

@@ -18,7 +18,7 @@ def ranked_round(hand_ranked_round):
 
 def publish(client, make_user, login, round_id, stage):
     login(client, make_user("jiashan", role="admin"))
-    return client.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": stage},
+    return client.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": stage, "confirm": "y"},
                          form_page=f"/jiashan/admin/rounds/{round_id}")
 
 

@@ -42,12 +42,12 @@ def test_bulk_update_touches_only_the_bound_county(make_user, county):
     a = make_user("jiashan")
     b = make_user("haining")
     with county("jiashan") as session:
-        session.execute(update(User).values(department="x"))
+        session.execute(update(User).values(language="x"))
         session.commit()
     with county("haining") as session:
-        assert session.scalar(select(User.department).where(User.id == b.id)) is None
+        assert session.scalar(select(User.language).where(User.id == b.id)) is None
     with county("jiashan") as session:
-        assert session.scalar(select(User.department).where(User.id == a.id)) == "x"
+        assert session.scalar(select(User.language).where(User.id == a.id)) == "x"
 
 
 def test_writing_another_countys_row_is_refused(make_user, county):

@@ -551,6 +551,16 @@ class Browser:
         headers["Content-Type"] = content_type
         return self.request(server, "POST", target, body=body, headers=headers)
 
+    def forge(self, server: Server, page: str, action: str, data: dict) -> Response:
+        """Post ``data`` to ``action`` with the CSRF token of ``page``, as a stale page or a hand-made
+        request would: for actions the page no longer offers."""
+        _, forms = self.forms(server, page)
+        token = next(v for f in forms for k, v in f["fields"] if k == "csrf_token")
+        body = urllib.parse.urlencode({"csrf_token": token, **data}).encode()
+        headers = {"Referer": self.url(page), "Origin": f"https://{self.public_host}",
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        return self.request(server, "POST", action, body=body, headers=headers)
+
     def copy_of_jar(self) -> http.cookiejar.CookieJar:
         copy = http.cookiejar.CookieJar()
         for cookie in self.jar:

@@ -536,15 +536,22 @@ def journey(d: Deployment) -> None:
     # Publication as the pages allow it, then the offers.
     expect(admin.submit(a, round_page, action=f"/{COUNTY}/admin/runs/{run_id}/current"), 302, "the run made current")
     publish = f"/{COUNTY}/admin/rounds/{round_id}/publish"
-    expect(admin.submit(b, round_page, action=publish, where={"stage": "provisional"}), 302, "provisional list")
-    early = expect(admin.submit(a, round_page, action=publish, where={"stage": "final"}), 303, "final list too early")
+    expect(admin.submit(b, round_page, {"confirm": "y"}, action=publish, where={"stage": "provisional"}), 302,
+           "provisional list")
+    # During the publication period the page offers no final list; the same post sent anyway is refused.
+    _, forms = admin.forms(a, round_page)
+    assert not [f for f in forms if f["action"] == publish and ["stage", "final"] in f["fields"]], forms
+    early = expect(admin.forge(a, round_page, publish, {"stage": "final", "confirm": "y"}), 303,
+                   "final list too early")
     assert "publication period runs until" in admin.get(a, early.location).text
     assert 'data-stage="provisional"' in admin.get(b, round_page).text
     d.calendar_moves_on("UPDATE publications SET ends_on = :ended WHERE round_id = :id AND stage = 'provisional'",
                         ended=today - timedelta(days=1), id=round_id)
-    expect(admin.submit(b, round_page, action=publish, where={"stage": "final"}), 302, "the final list")
+    expect(admin.submit(b, round_page, {"confirm": "y"}, action=publish, where={"stage": "final"}), 302,
+           "the final list")
     assert 'data-stage="final"' in admin.get(a, round_page).text
-    expect(admin.submit(a, round_page, action=f"/{COUNTY}/admin/rounds/{round_id}/offers"), 302, "the offers")
+    expect(admin.submit(a, round_page, {"confirm": "y"}, action=f"/{COUNTY}/admin/rounds/{round_id}/offers"), 302,
+           "the offers")
     offered = offer_on(first, b)
     assert offered is not None and offered[1] == "offered", offered
     assert offer_on(second, a) is None, "one place: the second applicant waits"

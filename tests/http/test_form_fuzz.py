@@ -95,6 +95,10 @@ FILLED_IN = {
     "admin_programs.new_round": lambda w, a: {"name": "2027 第三批", "opens_on": "2027-06-01",
                                               "closes_on": "2027-06-30", "quota": "1"},
     "admin_programs.decide_objection": lambda w, a: {"outcome": "已复核，名次无误"},
+    "admin_programs.publish": lambda w, a: {"confirm": "y"},
+    "admin_programs.make_offers": lambda w, a: {"confirm": "y"},
+    "admin_programs.change_window": lambda w, a: {"reason": "系统维护，延长受理"},
+    "admin_programs.change_period": lambda w, a: {"reason": "系统故障，顺延公示", "confirm": "y"},
     "applicant.new_item": lambda w, a: w.form_samples.get(a.get("key"), {}),
     "applicant.family_page": lambda w, a: {"relation": "child", "real_name": "小红",
                                            "id_number": _id_number("33040220170601001")},
@@ -343,7 +347,7 @@ def _as_form(values: dict) -> dict:
 def world(app, county, make_user, client_as, applicant_with_points, on_day) -> World:
     """Jiashan on 20 April 2027: a hukou round whose offers are made (the ranked applicant holds one), a
     rental round in its objection period with an objection and a second, not current, run, an open hukou
-    round; applicants with confirmed points (one still in time to ask a re-check), one drafting (an item,
+    round, a school round with its final list and no offers yet, a kindergarten round ranked and not published; applicants with confirmed points (one still in time to ask a re-check), one drafting (an item,
     a child), one asked for a supplement on one item with another waiting for the education reviewer;
     a county administrator, a platform administrator and an API token; the points tables changed since the
     points were confirmed (so a rescore is offered)."""
@@ -386,12 +390,23 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
         hukou_run = ranking.run(session, found, actor="test", seed=1).run_id
         ranking.make_current(session, _get(session, RankingRun, hukou_run), "test")
         publication.publish_provisional(session, found, hukou, actor="test")
+        # Rounds without applicants whose page offers the next step: the final list, then the offers.
+        listed, unpublished = (programs.create_round(session, catalog[key], {"name": name, **window}, actor="test")
+                               for key, name in (("school_enrollment", "2027 秋季入学"),
+                                                 ("kindergarten", "2027 秋季入园")))
+        for each in (listed, unpublished):
+            programs.freeze_rules(session, each, actor="test")
+            ranking.make_current(session, _get(session, RankingRun, ranking.run(session, each, actor="test",
+                                                                                seed=1).run_id), "test")
+        publication.publish_provisional(session, listed, catalog["school_enrollment"], actor="test")
+        listed_id, unpublished_id = listed.id, unpublished.id
         session.commit()
     on_day(FUZZ_DAY)
     rechecking = applicant_with_points(SLUG, {"education": education}, real_name="孙立平")
     with county(SLUG) as session:
         found = _get(session, ProgramRound, offered_id)
         publication.publish_final(session, found, actor="test")
+        publication.publish_final(session, _get(session, ProgramRound, listed_id), actor="test")
         made = offers.make_offers(session, found, actor="test")
         other = _get(session, ProgramRound, objected_id)
         programs.freeze_rules(session, other, actor="test")
@@ -431,7 +446,7 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
         form_samples = {key: _as_form(item_forms.shown(samples[key], item_forms.specs(types[key].input_schema())))
                         for key in samples}
         ids = {"item_id": [waiting.id, asked.id, draft_item.id], "member_id": [child.id], "file_id": [record.id],
-               "round_id": [offered_id, objected_id, still_open.id], "run_id": [spare_run, rental_run, hukou_run],
+               "round_id": [offered_id, objected_id, still_open.id, listed_id, unpublished_id], "run_id": [spare_run, rental_run, hukou_run],
                "offer_id": [o.id for o in made], "objection_id": [objection.id], "token_id": [token.record.id],
                "user_id": [ranked.id, drafting.id]}
         keys = sorted(catalog) + sorted(types)

@@ -204,7 +204,7 @@ def test_places_are_allocated_per_kindergarten_and_parents_compete_once(county, 
 
 def test_haining_shows_kindergarten_as_coming_before_its_start_date(client, county, make_user, login, on_day):
     on_day(date(2027, 10, 1))
-    make_round(county, "haining", name="2028 春季入园", opens_on="2027-09-01", closes_on="2028-06-30",
+    make_round(county, "haining", name="2028 春季入园", opens_on="2028-03-01", closes_on="2028-06-30",
                sub_quotas={"硖石幼儿园": 2, "海洲幼儿园": 1})
     assert 'data-coming="2028-03-01"' in client.get("/haining/").get_data(as_text=True)
     page = "/haining/programs/kindergarten"

@@ -60,10 +60,12 @@ def test_round_from_application_to_accepted_place(app, client, county, make_user
     bad = admin.submit(simulate_url, {"quota": "2", "set": "nonsense"}, form_page=simulate_url)
     assert bad.status_code == 400 and 'value="nonsense"' in bad.get_data(as_text=True)  # what was typed is kept
     assert admin.submit(simulate_url, {"quota": "abc"}, form_page=simulate_url).status_code == 400
-    admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "provisional"}, form_page=round_url)
+    admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "provisional", "confirm": "y"},
+                 form_page=round_url)
     monkeypatch.setattr(clock, "today", lambda: date(2027, 4, 20))
-    admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "final"}, form_page=round_url)
-    assert admin.submit(f"/jiashan/admin/rounds/{round_id}/offers", {}, form_page=round_url).status_code == 302
+    admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "final", "confirm": "y"}, form_page=round_url)
+    assert admin.submit(f"/jiashan/admin/rounds/{round_id}/offers", {"confirm": "y"},
+                        form_page=round_url).status_code == 302
 
     winner, runner_up = people
     page = winner.get("/jiashan/programs/hukou_transfer").get_data(as_text=True)

@@ -264,7 +264,7 @@ def _write_batch(session: Session, tenant_id: int, batch: list[DemoApplicant], p
             "tenant_id": tenant_id, "id": user_id, "real_name": person.real_name,
             "id_number_encrypted": protect.encrypt(person.id_number),
             "id_number_hash": protect.lookup_hash(person.id_number),
-            "mobile": person.mobile, "password_hash": password_hash, "role": "applicant", "department": None,
+            "mobile": person.mobile, "password_hash": password_hash, "role": "applicant", "must_change_password": False,
             "is_active": True, "created_at": now, "last_login_at": None,
         })
         profiles.append({

@@ -26,9 +26,9 @@ from jifen.county.tenancy import bind_tenant
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 # First path segments the platform itself uses; no county may take them.
-RESERVED_SLUGS = frozenset({"static", "platform", "api", "admin", "login", "logout", "healthz", "theme", "docs"})
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+RESERVED_SLUGS = frozenset({"static", "platform", "api", "admin", "login", "logout", "healthz", "metrics", "theme", "docs"})
+COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+HOST_PATTERN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
 
 class TenantFolderError(ValueError):
@@ -70,14 +70,14 @@ def read_spec(folder: Path) -> TenantSpec:
     names = data.get("names", {})
     theme = data.get("theme", {})
     for key in ("primary_color", "accent_color"):
-        if key in theme and not _COLOR.match(str(theme[key])):
+        if key in theme and not COLOR_PATTERN.match(str(theme[key])):
             raise TenantFolderError(f"{path}: theme.{key} must look like #1a2b3c")
     logo = theme.get("logo")
     if logo is not None and not (folder / "static" / logo).is_file():
         raise TenantFolderError(f"{path}: theme.logo {logo!r} not found in {folder / 'static'}")
     hosts = [str(h).lower() for h in data.get("hosts", [])]
     for host in hosts:
-        if not _HOST.match(host):
+        if not HOST_PATTERN.match(host):
             raise TenantFolderError(f"{path}: host name {host!r} is not valid")
     plugins = {}
     for name, entry in (data.get("plugins") or {}).items():

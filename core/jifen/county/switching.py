@@ -9,6 +9,11 @@ from jifen.plugin.manager import catalog
 from jifen.points.rules import ensure_current_version
 
 
+def makes_rule_version(name: str) -> bool:
+    """Switching ``name`` changes the county's scoring rules: it declares score items."""
+    return bool(catalog()[name].score_items)
+
+
 def set_plugin_enabled(
     session: Session, name: str, enabled: bool, *, actor: str, settings: dict | None = None,
     new_rule_version: bool = True,
@@ -19,7 +24,7 @@ def set_plugin_enabled(
     after several changes (``new_rule_version=False``, as loading a county folder does).
     """
     changed = store_enablement(session, name, enabled, actor=actor, settings=settings)
-    if changed and new_rule_version and catalog()[name].score_items:
+    if changed and new_rule_version and makes_rule_version(name):
         session.flush()
         ensure_current_version(session, actor=actor, note=f"plugin {name} {'on' if enabled else 'off'}")
     return changed

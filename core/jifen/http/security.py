@@ -1,8 +1,9 @@
 """Who may see what: login sessions, the default-deny rule, roles per county, CSRF, headers, rate limits.
 
 Every view is private unless marked :func:`public`; a private view refuses anonymous users before
-it runs (:func:`_require_login`). :func:`roles_required` narrows a view to county roles. A login
-session belongs to one county: the user loader ignores it on any other county's pages.
+it runs (:func:`_require_login`), and an account still on its initial password sees only the page
+to change it. :func:`roles_required` narrows a view to county roles. A login session belongs to one
+county: the user loader ignores it on any other county's pages; a deactivated account's opens nothing.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def roles_required(*roles: str):
     return decorate
 
 
+def own_departments() -> tuple[str, ...] | None:
+    """The departments whose items the current user decides: a reviewer's own; None for administrators
+    (every department of the county)."""
+    if current_user.has_role("admin"):
+        return None
+    return tuple(current_user.departments) if current_user.has_role("reviewer") else ()
+
+
 @login_manager.user_loader
 def _load_user(session_id: str):
     parts = session_id.split(":")
@@ -88,7 +97,16 @@ def _require_login():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if current_user.must_change_password and endpoint not in FIRST_LOGIN_ENDPOINTS:
+        # An account made with an initial password opens nothing else until its owner chooses one.
+        if (request.blueprint or "").startswith("api"):
+            abort(403)
+        return redirect(url_for("auth.account"))
     return None
+
+
+# What an account with an initial password may open: the page to change it, and the way out.
+FIRST_LOGIN_ENDPOINTS = frozenset({"auth.account", "auth.change_password", "auth.logout"})
 
 
 CSP = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 from jifen.text import lazy_gettext as _l
 
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from jifen import audit
 from jifen.db.session import utcnow
 from jifen.identity import masking, national_id, passwords, protect
-from jifen.models import PlatformAdmin, User
+from jifen.models import PlatformAdmin, User, UserDepartment
 from jifen.models.user import ROLES
 from jifen.county.tenancy import require_tenant
 
@@ -63,8 +64,9 @@ def create_user(
     mobile: str,
     password: str,
     role: str = "applicant",
-    department: str | None = None,
+    department: str | Iterable[str] | None = None,
     actor: str | None = None,
+    must_change_password: bool = False,
 ) -> User:
     real_name = check_real_name(real_name)
     try:
@@ -75,7 +77,7 @@ def create_user(
     reason = passwords.weakness(password, mobile, number)
     if reason:
         raise AccountError("password", reason)
-    check_role(session, role, department)
+    keys = check_role(session, role, department)
     if find_by_id_number(session, number) is not None:
         raise AccountError("id_number", _l("An account with this ID number already exists in this county. Log in instead."))
     if find_by_mobile(session, mobile) is not None:
@@ -87,7 +89,8 @@ def create_user(
         mobile=mobile,
         password_hash=passwords.hash_password(password),
         role=role,
-        department=department if role == "reviewer" else None,
+        must_change_password=must_change_password,
+        department_rows=[UserDepartment(department=key) for key in keys],
     )
     session.add(user)
     try:
@@ -101,7 +104,7 @@ def create_user(
         actor=actor or user.actor,
         target_type="user",
         target_id=user.id,
-        details={"role": role, "department": user.department, "mobile": masking.mask_mobile(mobile)},
+        details={"role": role, "departments": list(keys), "mobile": masking.mask_mobile(mobile)},
     )
     return user
 
@@ -111,15 +114,41 @@ def departments(session: Session | None = None) -> dict[str, dict[str, str]]:
     return dict(require_tenant().settings.get("departments", {}))
 
 
-def check_role(session: Session, role: str, department: str | None) -> None:
+def check_role(session: Session, role: str, chosen: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The departments ``role`` gets from ``chosen`` (one key or several), in the county's order:
+    a reviewer has one or more of the county's departments, other roles none."""
     if role not in ROLES:
         raise AccountError("role", _l("Role must be one of: %(roles)s.", roles=", ".join(ROLES)))
-    if role == "reviewer":
-        if not department:
-            raise AccountError("department", _l("A reviewer belongs to a department."))
-        if department not in departments(session):
-            known = ", ".join(sorted(departments(session))) or "none"
-            raise AccountError("department", _l("Unknown department %(name)s (this county has: %(known)s).", name=department, known=known))
+    if role != "reviewer":
+        return ()
+    wanted = {chosen} if isinstance(chosen, str) else set(chosen or ())
+    wanted.discard("")
+    if not wanted:
+        raise AccountError("department", _l("A reviewer belongs to a department."))
+    known = departments(session)
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise AccountError("department", _l("Unknown department %(name)s (this county has: %(known)s).",
+                                            name=unknown[0], known=", ".join(sorted(known)) or "none"))
+    return tuple(key for key in known if key in wanted)
+
+
+def is_last_admin(session: Session, user: User) -> bool:
+    """Whether ``user`` is the county's only active administrator (who must stay one: someone runs the county).
+
+    The county's active administrators are locked (PostgreSQL), so two administrators demoting each
+    other at once cannot leave none."""
+    if user.role != "admin" or not user.is_active:
+        return False
+    admins = select(User.id).where(User.role == "admin", User.is_active.is_(True)).with_for_update()
+    others = [i for i in session.scalars(admins) if i != user.id]
+    return not others
+
+
+def set_departments(user: User, keys: Iterable[str]) -> None:
+    keys = tuple(keys)
+    user.department_rows = [row for row in user.department_rows if row.department in keys] + [
+        UserDepartment(department=key) for key in keys if key not in {r.department for r in user.department_rows}]
 
 
 def authenticate(session: Session, mobile: str, password: str) -> User | None:
@@ -146,7 +175,10 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     reason = passwords.weakness(new, user.mobile, number)
     if reason:
         raise AccountError("new_password", reason)
+    if user.must_change_password and new == current:
+        raise AccountError("new_password", _l("Choose a password of your own, not the initial one."))
     user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
     audit.record(session, "user.password_changed", actor=user.actor, target_type="user", target_id=user.id)
 
 
@@ -157,21 +189,24 @@ def end_sessions(session: Session, user) -> None:
     session.commit()
 
 
-def set_role(session: Session, user: User, role: str, department: str | None, *, actor: str) -> bool:
-    department = department or None
-    check_role(session, role, department)
-    department = department if role == "reviewer" else None
-    if (user.role, user.department) == (role, department):
+def set_role(session: Session, user: User, role: str, departments: str | Iterable[str] | None, *,
+             actor: str) -> bool:
+    """Give ``user`` the ``role`` (a reviewer: with ``departments``); False when nothing changes."""
+    keys = check_role(session, role, departments)
+    if (user.role, set(user.departments)) == (role, set(keys)):
         return False
-    before = {"role": user.role, "department": user.department}
-    user.role, user.department = role, department
+    if role != "admin" and is_last_admin(session, user):
+        raise AccountError("role", _l("This is the county's last active administrator: make another administrator first."))
+    before = {"role": user.role, "departments": list(user.departments)}
+    user.role = role
+    set_departments(user, keys)
     audit.record(
         session,
         "user.role_changed",
         actor=actor,
         target_type="user",
         target_id=user.id,
-        details={"before": before, "after": {"role": role, "department": department}},
+        details={"before": before, "after": {"role": role, "departments": list(keys)}},
     )
     return True
 

@@ -14,10 +14,11 @@ from jifen.models.publication import Objection, Publication
 from jifen.models.programs import ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun
 from jifen.models.stored_file import StoredFile
 from jifen.models.tenant import Tenant, TenantHost
-from jifen.models.user import PlatformAdmin, User
+from jifen.models.user import PlatformAdmin, User, UserDepartment
 
 __all__ = [
     "ApiToken", "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "Delivery", "EvidenceFile", "FamilyMember", "ItemReview", "Job",
     "LedgerEntry", "Message", "Objection", "Offer", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
     "Publication", "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "StoredFile", "Tenant", "TenantHost", "User",
+    "UserDepartment",
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKeyConstraint, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jifen.db.session import Base, TenantScoped, utcnow
 from jifen.db.ids import new_id
 
 ROLES = ("applicant", "reviewer", "admin")
+STAFF_ROLES = ("reviewer", "admin")
 
 
 def _fingerprint(password_hash: str, session_epoch: int) -> str:
@@ -35,14 +36,17 @@ class User(TenantScoped, Base):
     mobile: Mapped[str] = mapped_column(String(11))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="applicant")
-    department: Mapped[str | None] = mapped_column(String(40), nullable=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An account made by a county administrator gets an initial password, changed at first login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
     email: Mapped[str | None] = mapped_column(String(200), nullable=True)
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)  # of messages; None: the county's
     channels: Mapped[list | None] = mapped_column(JSON, nullable=True)  # chosen channels; None: every one
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    department_rows: Mapped[list["UserDepartment"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="UserDepartment.department")
 
     # flask-login protocol
     is_authenticated = True
@@ -56,8 +60,25 @@ class User(TenantScoped, Base):
         return self.role in roles
 
     @property
+    def departments(self) -> tuple[str, ...]:
+        """The keys of the departments whose items this reviewer decides (none for other roles)."""
+        return tuple(row.department for row in self.department_rows) if self.role == "reviewer" else ()
+
+    @property
     def actor(self) -> str:
         return f"user:{self.id}"
+
+
+class UserDepartment(TenantScoped, Base):
+    """One department (a key of tenant.toml ``[departments]``) of a reviewer."""
+
+    __tablename__ = "user_departments"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"),
+    )
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    department: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class PlatformAdmin(Base):
@@ -76,7 +97,8 @@ class PlatformAdmin(Base):
     is_anonymous = False
     is_platform_admin = True
     role = "platform_admin"
-    department = None
+    departments = ()
+    must_change_password = False
     real_name = property(lambda self: self.username)
 
     def get_id(self) -> str:

@@ -231,6 +231,13 @@ def _catalog() -> dict[str, PluginInfo]:
     }
 
 
+def message_channels_of(name: str) -> tuple[bool, tuple]:
+    """Whether plugin ``name`` implements ``register_message_channels``, and the channels it declares now
+    (a channel plugin declares its channel only once the platform has set it up)."""
+    implements = any(i.plugin_name == name for i in pm.hook.register_message_channels.get_hookimpls())
+    return implements, _declared("register_message_channels", name) if implements else ()
+
+
 def catalog() -> dict[str, PluginInfo]:
     """Every installed plugin with what it declares (computed once; declarations are static data)."""
     return _catalog()

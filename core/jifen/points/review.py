@@ -7,6 +7,8 @@ undecided, its points are confirmed (jifen.points.ledger.confirm).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,19 +26,25 @@ DECISIONS = (ITEM_VERIFIED, ITEM_REJECTED, ITEM_SUPPLEMENT)
 OPEN = (ITEM_PENDING, ITEM_SUPPLEMENT)
 
 
-def queue(session: Session, department: str, *, waiting_only: bool = True, limit: int = 200) -> list[DeclaredItem]:
-    """The department's items, soonest due first (only those waiting for a decision by default)."""
-    query = select(DeclaredItem).where(DeclaredItem.department == department)
+def _keys(departments: str | Collection[str]) -> list[str]:
+    return [departments] if isinstance(departments, str) else list(departments)
+
+
+def queue(session: Session, departments: str | Collection[str], *, waiting_only: bool = True,
+          limit: int = 200) -> list[DeclaredItem]:
+    """The items of a department (or of several), soonest due first (only those waiting for a decision by default)."""
+    query = select(DeclaredItem).where(DeclaredItem.department.in_(_keys(departments)))
     query = query.where(DeclaredItem.status == ITEM_PENDING) if waiting_only else query.where(
         DeclaredItem.status != "declared")
     return list(session.scalars(query.order_by(DeclaredItem.due_on, DeclaredItem.id).limit(limit)))
 
 
-def item_for_reviewer(session: Session, item_id: int, department: str | None) -> DeclaredItem | None:
-    """The item if it is the reviewer's county's and department's (administrators see every department)."""
+def item_for_reviewer(session: Session, item_id: int, departments: str | Collection[str] | None) -> DeclaredItem | None:
+    """The item if it is of the reviewer's county and of one of their ``departments`` (a department
+    system's token has one); None: administrators, who see every department."""
     query = select(DeclaredItem).where(DeclaredItem.id == item_id, DeclaredItem.status != "declared")
-    if department is not None:
-        query = query.where(DeclaredItem.department == department)
+    if departments is not None:
+        query = query.where(DeclaredItem.department.in_(_keys(departments)))
     return session.scalar(query)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from jifen import clock
 from jifen.calendar.workdays import add_working_days
-from jifen.models import DeclaredItem, Message, Offer, ProgramRound, Publication, User
+from jifen.models import DeclaredItem, Message, Offer, ProgramRound, Publication, User, UserDepartment
 from jifen.models.application import ITEM_PENDING
 from jifen.notifications import notify
 from jifen.county.context import current_county
@@ -44,7 +44,7 @@ def _already_told(session: Session, user_id: int, kind: str, key: str) -> bool:
 
 
 def remind_departments(session: Session) -> int:
-    """Once a day, each reviewer hears how many of their department's items are due by the next working day."""
+    """Once a day, each reviewer hears how many of their departments' items are due by the next working day."""
     today = clock.today()
     horizon = add_working_days(today, 1)
     due = dict(session.execute(select(DeclaredItem.department, func.count(DeclaredItem.id))
@@ -55,14 +55,16 @@ def remind_departments(session: Session) -> int:
     hooks = current_county(session).hooks
     told = 0
     key = f"due:{today.isoformat()}"
+    concerned = select(UserDepartment.user_id).where(UserDepartment.department.in_(list(due)))
     for reviewer in session.scalars(select(User).where(User.role == "reviewer", User.is_active.is_(True),
-                                                       User.department.in_(list(due)))):
+                                                       User.id.in_(concerned))):
         if _already_told(session, reviewer.id, "review.due", key):
             continue
+        count = sum(due.get(department, 0) for department in reviewer.departments)
         notify(session, hooks, reviewer, _l("Items due for a decision"),
                _l("%(count)d items of your department are due for a decision by %(date)s.",
-                  count=due[reviewer.department], date=horizon.isoformat()),
-               kind="review.due", params={"key": key, "count": due[reviewer.department], "date": horizon.isoformat()})
+                  count=count, date=horizon.isoformat()),
+               kind="review.due", params={"key": key, "count": count, "date": horizon.isoformat()})
         told += 1
     return told
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterator
 
@@ -79,6 +79,32 @@ def publish_final(session: Session, found: ProgramRound, *, actor: str) -> Publi
     audit.record(session, "publication.final", actor=actor, target_type="round", target_id=found.id,
                  details={"run": run.id, "digest": run.digest})
     return final
+
+
+def change_period(session: Session, found: ProgramRound, provisional: Publication, ends_on: date | None,
+                  reason: str, *, actor: str) -> date | None:
+    """End the objection period of the running provisional list now (``ends_on`` None: yesterday was its
+    last day) or move its last day to ``ends_on``, with the reason recorded; returns the last day before.
+    The caller checks that the period runs (jifen.programs.states)."""
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        message = _l("Say why the objection period changes.")
+        raise ApplicationError(message, {"reason": [message]})
+    today = clock.today()
+    if ends_on is not None and ends_on < today:
+        message = _l("Give today or a later day, or end the period now.")
+        raise ApplicationError(message, {"ends_on": [message]})
+    new_end = ends_on if ends_on is not None else today - timedelta(days=1)
+    before = provisional.ends_on
+    if new_end == before:
+        message = _l("The objection period ends on that day already.")
+        raise ApplicationError(message, {"ends_on": [message]})
+    provisional.ends_on = new_end
+    session.flush()
+    audit.record(session, "publication.period_changed", actor=actor, target_type="round", target_id=found.id,
+                 details={"publication": provisional.id, "before": before.isoformat() if before else None,
+                          "after": new_end.isoformat(), "reason": reason[:500]})
+    return before
 
 
 def object_to(session: Session, publication: Publication, user: User, reason: str,

@@ -9,7 +9,7 @@ round closes, the rule version in force at its close is frozen for its ranking.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import marshmallow as ma
@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from jifen import audit, clock
 from jifen.points.applications import ApplicationError
 from jifen.points.family import members
-from jifen.models import Application, ApplicantProfile, ProgramApplication, ProgramRound, RuleVersion, User
+from jifen.models import Application, ApplicantProfile, AuditEvent, ProgramApplication, ProgramRound, RuleVersion, User
 from jifen.models.application import CONFIRMED
 from jifen.plugin.kinds import ServiceProgram
-from jifen.plugin.manager import plugin_of
+from jifen.plugin.manager import catalog, plugin_of
 from jifen.county.tenancy import require_tenant
 
 
@@ -55,6 +55,12 @@ class ApplicantContext:
 
 def programs(session: Session) -> dict[str, ServiceProgram]:
     return {p.key: p for p in current_county(session).programs}
+
+
+def declared_program(key: str) -> ServiceProgram | None:
+    """The program ``key`` as its installed plugin declares it, switched on in the county or not (the
+    published lists of a program switched off stay readable)."""
+    return next((p for info in catalog().values() for p in info.programs if p.key == key), None)
 
 
 def settings_of(session: Session, program: ServiceProgram) -> dict:
@@ -121,11 +127,7 @@ def create_round(session: Session, program: ServiceProgram, raw: dict, *, actor:
             and settings_of(session, program).get("threshold") is None):  # else the county's threshold applies
         message = _l("This program admits everyone above a threshold: give the threshold.")
         raise ApplicationError(message, {"threshold": [message]})
-    overlapping = [r for r in rounds_of(session, program.key)
-                   if r.opens_on <= data["closes_on"] and data["opens_on"] <= r.closes_on]
-    if overlapping:
-        message = _l("This window overlaps round %(name)s.", name=overlapping[0].name)
-        raise ApplicationError(message, {"opens_on": [message]})
+    _check_window(session, program, data["opens_on"], data["closes_on"])
     found = ProgramRound(program_key=program.key, **data)
     session.add(found)
     session.flush()
@@ -133,6 +135,78 @@ def create_round(session: Session, program: ServiceProgram, raw: dict, *, actor:
                  details={"program": program.key, "quota": data.get("quota"), "sub_quotas": data.get("sub_quotas"),
                           "opens_on": data["opens_on"].isoformat(), "closes_on": data["closes_on"].isoformat()})
     return found
+
+
+def _check_window(session: Session, program: ServiceProgram, opens_on: date, closes_on: date,
+                  other_than: ProgramRound | None = None) -> None:
+    """A window opens on or after the program's start in the county and overlaps no other round."""
+    start = start_date(session, program)
+    if start is not None and opens_on < start:
+        message = _l("This program starts in this county on %(date)s: a round cannot open before that day.",
+                     date=start.isoformat())
+        raise ApplicationError(message, {"opens_on": [message]})
+    others = [r for r in rounds_of(session, program.key) if other_than is None or r.id != other_than.id]
+    overlapping = [r for r in others if r.opens_on <= closes_on and opens_on <= r.closes_on]
+    if overlapping:
+        message = _l("This window overlaps round %(name)s.", name=overlapping[0].name)
+        raise ApplicationError(message, {"opens_on": [message]})
+
+
+class WindowChangeSchema(ma.Schema):
+    opens_on = ma.fields.Date(load_default=None)
+    closes_on = ma.fields.Date(required=True)
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=500))
+
+
+def change_window(session: Session, program: ServiceProgram, found: ProgramRound, raw: dict, *,
+                  actor: str) -> tuple[date, date]:
+    """Correct a draft round's dates, or close an open window early or extend it; the reason is recorded.
+
+    Before the window opens both dates may change (not into the past); once it is open only the closing
+    date, to yesterday at the earliest (closed from today). Returns the dates before the change.
+    The caller checks the round's state (jifen.programs.states).
+    """
+    try:
+        data = WindowChangeSchema().load(raw)
+    except ma.ValidationError as exc:
+        raise ApplicationError(_l("Please correct the marked fields."), exc.messages) from None
+    today = clock.today()
+    before = (found.opens_on, found.closes_on)
+    opens_on = found.opens_on
+    if today < found.opens_on:
+        opens_on = data["opens_on"] or found.opens_on
+        if opens_on < today:
+            message = _l("The window cannot open in the past: give today or a later day.")
+            raise ApplicationError(message, {"opens_on": [message]})
+    elif data["opens_on"] is not None and data["opens_on"] != found.opens_on:
+        message = _l("The window has opened: only its closing date can still change.")
+        raise ApplicationError(message, {"opens_on": [message]})
+    closes_on = data["closes_on"]
+    earliest = max(opens_on, today - timedelta(days=1))
+    if closes_on < earliest:
+        message = _l("The window can close on %(date)s at the earliest.", date=earliest.isoformat())
+        raise ApplicationError(message, {"closes_on": [message]})
+    if (opens_on, closes_on) == before:
+        message = _l("These are the round's dates already.")
+        raise ApplicationError(message, {"closes_on": [message]})
+    _check_window(session, program, opens_on, closes_on, other_than=found)
+    found.opens_on, found.closes_on = opens_on, closes_on
+    session.flush()
+    audit.record(session, "round.window_changed", actor=actor, target_type="round", target_id=found.id,
+                 details={"before": [before[0].isoformat(), before[1].isoformat()],
+                          "after": [opens_on.isoformat(), closes_on.isoformat()], "reason": data["reason"].strip()})
+    return before
+
+
+CHANGES = ("round.window_changed", "publication.period_changed")
+
+
+def changes_of(session: Session, found: ProgramRound, limit: int = 20) -> list[AuditEvent]:
+    """The recorded changes of the round's window and objection period, newest first, with their reasons."""
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.target_type == "round",
+                                                         AuditEvent.target_id == str(found.id),
+                                                         AuditEvent.action.in_(CHANGES))
+                                .order_by(AuditEvent.seq.desc()).limit(limit)))
 
 
 def freeze_rules(session: Session, found: ProgramRound, *, actor: str) -> int | None:

@@ -20,7 +20,7 @@ sorted by the same total order in Python, every spouse after the first of a fami
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
@@ -29,6 +29,8 @@ from sqlalchemy.engine import Connection
 
 from jifen.models import RankingInput, RankingResult
 from jifen.points.scoring import quantize
+from jifen.ranking.snapshot import RankingError
+from jifen.text import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from jifen.ranking.params import Params
@@ -187,32 +189,31 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
 # --------------------------------------------------------------------------- after the statement
 
 
-def _second_round(connection: Connection, tenant_id: int, params: "Params", run_id: int, tallied: Tally,
-                  report: "Progress") -> Tally:
+def _second_round(connection: Connection, tenant_id: int, params: "Params", run_id: int, allocated: int,
+                  report: "Progress") -> int:
     """Places left over go, in overall order, to competing applications of any sub-quota, but no
-    sub-quota takes more than ``floor(cap% x its own quota)`` of them (Zhongshan 2016: 10%)."""
-    left = max(0, params.total_quota - tallied.counts.get(ALLOCATED, 0))
+    sub-quota takes more than ``floor(cap% x its own quota)`` of them (Zhongshan 2016: 10%).
+    Returns how many it allocated."""
+    left = max(0, params.total_quota - allocated)
     caps = {name: (quota * params.second_round_cap_percent) // 100 for name, quota in params.sub_quotas.items()}
     taken = dict.fromkeys(caps, 0)
     open_subs = {name for name, cap in caps.items() if cap > 0}
     results = RankingResult.__table__
     picked: list[dict] = []
-    lowest = None
     last_position = 0
     while left > 0 and open_subs:
         rows = connection.execute(
-            select(results.c.program_application_id, results.c.sub_quota, results.c.position, results.c.points)
+            select(results.c.program_application_id, results.c.sub_quota, results.c.position)
             .where(result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
                    results.c.sub_quota.in_(sorted(open_subs)), results.c.position > last_position)
             .order_by(results.c.position).limit(READ_BATCH)
         ).all()
         if not rows:
             break
-        for app_id, sub_quota, position, points in rows:
+        for app_id, sub_quota, position in rows:
             last_position = position
             if sub_quota not in open_subs:
                 continue
-            lowest = points
             picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 2,
                            "b_note": None})
             taken[sub_quota] += 1
@@ -223,33 +224,41 @@ def _second_round(connection: Connection, tenant_id: int, params: "Params", run_
                 break
     set_outcomes(connection, tenant_id, run_id, picked)
     report("second round", len(picked), None)
-    if not picked:
-        return tallied
-    counts = dict(tallied.counts)
-    counts[ALLOCATED] = counts.get(ALLOCATED, 0) + len(picked)
-    counts[WAITLISTED] -= len(picked)
-    return Tally({k: v for k, v in counts.items() if v}, quantize(lowest))
+    return len(picked)
 
 
 @dataclass
 class Tally:
-    """How many results of each outcome, and the lowest points allocated (the cutoff line)."""
+    """How many results of each outcome, and the cutoffs (docs/ranking.md, "The cutoff").
+
+    ``cutoff``: the lowest points of an allocated application of the run; ``sub_cutoffs`` and
+    ``sub_allocated``: the same and the number allocated, per sub-quota (None: applications without one).
+    """
 
     counts: dict[str, int]
     cutoff: Decimal | None
+    sub_cutoffs: dict[str | None, Decimal] = field(default_factory=dict)
+    sub_allocated: dict[str | None, int] = field(default_factory=dict)
 
 
 def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
-    """One pass over the run's results. The lowest points allocated are those of the last allocated
-    position: the total order starts with points."""
+    """One pass over the run's results, grouped by outcome and sub-quota."""
     results = RankingResult.__table__
     rows = connection.execute(
-        select(results.c.outcome, func.count(results.c.program_application_id), func.min(results.c.points))
-        .where(result_filter(results, tenant_id, run_id)).group_by(results.c.outcome)
+        select(results.c.outcome, results.c.sub_quota, func.count(results.c.program_application_id),
+               func.min(results.c.points))
+        .where(result_filter(results, tenant_id, run_id)).group_by(results.c.outcome, results.c.sub_quota)
     ).all()
-    lowest = {outcome: low for outcome, _count, low in rows}
-    cutoff = lowest.get(ALLOCATED)
-    return Tally({outcome: count for outcome, count, _low in rows}, None if cutoff is None else quantize(cutoff))
+    counts: dict[str, int] = {}
+    tallied = Tally(counts, None)
+    for outcome, sub_quota, count, low in rows:
+        counts[outcome] = counts.get(outcome, 0) + count
+        if outcome == ALLOCATED:
+            tallied.sub_cutoffs[sub_quota] = quantize(low)
+            tallied.sub_allocated[sub_quota] = count
+    if tallied.sub_cutoffs:
+        tallied.cutoff = min(tallied.sub_cutoffs.values())
+    return tallied
 
 
 def _cutoff(connection: Connection, tenant_id: int, params: "Params", run_id: int) -> None:
@@ -283,6 +292,25 @@ def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", 
         _cutoff(connection, tenant_id, params, results_run)
     tallied = tally(connection, tenant_id, results_run)
     if params.quota_mode == "headcount" and params.sub_quotas and params.second_round:
-        tallied = _second_round(connection, tenant_id, params, results_run, tallied, report)
+        if _second_round(connection, tenant_id, params, results_run, tallied.counts.get(ALLOCATED, 0), report):
+            tallied = tally(connection, tenant_id, results_run)
+    _within_quota(params, tallied)
     report("allocated", 0, None)
     return tallied
+
+
+def _within_quota(params: "Params", tallied: Tally) -> None:
+    """The last guard: a run never hands out more places than its quota (ties at a cutoff score with
+    ``cutoff_ties`` "all" excepted, by the rule), nor more of a sub-quota's than it has in round 1
+    plus its second-round cap. Failing it is a fault of this module; the run is rolled back."""
+    allocated = tallied.counts.get(ALLOCATED, 0)
+    over = False
+    if params.quota_mode == "headcount" or (params.quota_mode == "cutoff" and params.cutoff_ties == "strict"):
+        over = allocated > params.total_quota
+    if params.quota_mode == "headcount" and params.sub_quotas:
+        cap = params.second_round_cap_percent if params.second_round else 0
+        over = over or any(count > params.sub_quotas.get(name, 0) + params.sub_quotas.get(name, 0) * cap // 100
+                           for name, count in tallied.sub_allocated.items())
+    if over:
+        raise RankingError(_l("The allocation gave more places than the quota; nothing was kept. "
+                              "Please report this fault to the platform's support."))

@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Mapping
 
 from jifen.points.scoring import quantize
+from jifen.ranking.snapshot import RankingError
+from jifen.text import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,31 @@ class Params:
         if self.quota is not None:
             return self.quota
         return sum(self.sub_quotas.values())
+
+
+def checked_places(quota_mode: str, quota, sub_quotas: Mapping) -> tuple[int | None, dict[str, int]]:
+    """``(quota, sub_quotas)`` as numbers, checked as a round's are (jifen.programs.rounds.RoundSchema).
+
+    Each is a whole number (not a text, a fraction or a yes/no) and not negative; in headcount mode,
+    where sub-quotas hand out the places, sub-quotas and a quota add up (without a quota the round has
+    the sum of its sub-quotas). Otherwise a simulation that raises one town would hand out more places
+    than the quota.
+    """
+    if quota is not None and not _whole(quota):
+        raise RankingError(_l("The quota must be a whole number of places."))
+    subs: dict[str, int] = {}
+    for name, places in (sub_quotas or {}).items():
+        if not _whole(places):
+            raise RankingError(_l("The sub-quota of %(name)s must be a whole number of places.", name=name))
+        subs[str(name)] = int(places)
+    if (quota is not None and quota < 0) or any(places < 0 for places in subs.values()):
+        raise RankingError(_l("A quota cannot be negative."))
+    if quota_mode == "headcount" and subs and quota is not None and sum(subs.values()) != quota:
+        raise RankingError(_l("The sub-quotas add up to %(total)s places, not to the quota of %(quota)s: "
+                              "change the quota or a sub-quota so that they agree.",
+                              total=sum(subs.values()), quota=quota))
+    return (None if quota is None else int(quota)), subs
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

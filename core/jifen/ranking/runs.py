@@ -47,16 +47,18 @@ from jifen.models import ProgramRound, RankingResult, RankingRun, RuleVersion
 from jifen.plugin.kinds import QUOTA_MODES, ServiceProgram
 from jifen.plugin.manager import installed_plugins, plugin_of
 from jifen.ranking.allocation import (  # noqa: F401 - the outcomes are re-exported
-    ALLOCATED, BELOW_THRESHOLD, OUTCOMES, READ_BATCH, SERVED_BY_SPOUSE, WAITLISTED, rank_and_allocate, result_filter,
+    ALLOCATED, BELOW_THRESHOLD, OUTCOMES, READ_BATCH, SERVED_BY_SPOUSE, WAITLISTED, Tally, rank_and_allocate,
+    result_filter, tally,
 )
 from jifen.ranking.snapshot import (  # noqa: F401 - APPLIED, APPLIED_AT and RankingError are re-exported
     APPLIED, APPLIED_AT, TIE_BREAK_SLOTS, Progress, RankingError, needs_python, rules_of_version, snapshot_in_python,
     snapshot_in_sql,
 )
 from jifen.points.rules import county_item_types, latest_version
-from jifen.ranking.params import Params  # noqa: F401 - re-exported for callers of runs
+from jifen.ranking.params import Params, checked_places  # noqa: F401 - re-exported for callers of runs
 from jifen.points.scoring import Rules, quantize
 from jifen.county.tenancy import require_tenant
+from jifen.text import lazy_gettext as _l
 
 
 def program_of(session: Session, found: ProgramRound) -> ServiceProgram:
@@ -64,7 +66,8 @@ def program_of(session: Session, found: ProgramRound) -> ServiceProgram:
     for program in current_county(session).programs:
         if program.key == found.program_key:
             return program
-    raise RankingError(f"program {found.program_key!r} of round {found.id} is not enabled in this county")
+    raise RankingError(_l("The program '%(key)s' of this round is not enabled in this county.",
+                          key=found.program_key))
 
 
 def program_settings(session: Session, program: ServiceProgram) -> dict:
@@ -80,27 +83,24 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
     in every quota mode applications below it are ``below_threshold``.
     """
     if program.quota_mode not in QUOTA_MODES:
-        raise RankingError(f"program {program.key!r}: unknown quota mode {program.quota_mode!r}")
+        raise RankingError(_l("The program of this round has an unknown quota mode."))
     if len(program.tie_breaks) > TIE_BREAK_SLOTS:
-        raise RankingError(f"program {program.key!r} has {len(program.tie_breaks)} tie-breaks; "
-                           f"a run stores at most {TIE_BREAK_SLOTS}")
+        raise RankingError(_l("The program of this round has %(count)s tie-breaks; a run stores at most %(most)s.",
+                              count=len(program.tie_breaks), most=TIE_BREAK_SLOTS))
     threshold = found.threshold
     if threshold is None:
         setting = program_settings(session, program).get("threshold")
         threshold = None if setting is None else Decimal(str(setting))
-    subs = dict(found.sub_quotas or {}) if sub_quotas is None else dict(sub_quotas)
-    subs = {str(k): int(v) for k, v in subs.items()}
-    quota = found.quota if quota is None else int(quota)
-    if any(v < 0 for v in subs.values()) or (quota is not None and quota < 0):
-        raise RankingError("quotas cannot be negative")
+    quota, subs = checked_places(program.quota_mode, found.quota if quota is None else quota,
+                                 found.sub_quotas or {} if sub_quotas is None else sub_quotas)
     if program.quota_mode == "headcount" and quota is None and not subs:
-        raise RankingError(f"round {found.id} has no quota: a headcount program needs one")
+        raise RankingError(_l("This round has no quota: a program that hands out places by rank needs one."))
     if program.quota_mode == "cutoff" and quota is None:
-        raise RankingError(f"round {found.id} has no quota: a cutoff-score program needs one")
+        raise RankingError(_l("This round has no quota: a cutoff-score program needs one."))
     if program.quota_mode == "threshold" and threshold is None:
-        raise RankingError(f"round {found.id} has no threshold: a threshold program needs one")
+        raise RankingError(_l("This round has no threshold: a threshold program needs one."))
     if found.cutoff_ties not in ("strict", "all"):
-        raise RankingError(f"round {found.id}: cutoff_ties must be 'strict' or 'all', not {found.cutoff_ties!r}")
+        raise RankingError(_l("This round's rule for ties at the cutoff is neither strict nor all."))
     if rescored:
         source = "rescored"
     else:
@@ -117,13 +117,41 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
 
 
 @dataclass(frozen=True)
+class SubQuotaOutcome:
+    """One sub-quota of a run: its places, how many of them were allocated (both rounds), its cutoff."""
+
+    name: str
+    places: int
+    allocated: int
+    cutoff: Decimal | None  # docs/ranking.md, "The cutoff"; None when nobody of it got a place
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "places": self.places, "allocated": self.allocated,
+                "cutoff": None if self.cutoff is None else str(self.cutoff)}
+
+
+def sub_quota_outcomes(params: Params, tallied: Tally) -> tuple[SubQuotaOutcome, ...]:
+    """Per sub-quota of the run, in name order; none unless sub-quotas hand out the places (headcount)."""
+    if params.quota_mode != "headcount":
+        return ()
+    return tuple(SubQuotaOutcome(name, places, tallied.sub_allocated.get(name, 0), tallied.sub_cutoffs.get(name))
+                 for name, places in sorted(params.sub_quotas.items()))
+
+
+def sub_quotas_of_run(session: Session, run: RankingRun) -> tuple[SubQuotaOutcome, ...]:
+    """The sub-quotas of a stored run, from its results (which never change)."""
+    tenant = require_tenant()
+    return sub_quota_outcomes(Params.from_json(run.params), tally(_connection(session, tenant.id), tenant.id, run.id))
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     """What a run (or a simulation: ``persisted`` False, ``run_id`` None) gave.
 
     ``moved_in`` / ``moved_out``: applications allocated now but not in the round's current run,
     and the reverse (empty when the round has no current run: ``compared_with`` is None).
     ``allocated`` holds the allocated application ids of a simulation; read a stored run's results
-    from the database instead.
+    from the database instead. ``cutoff`` and ``sub_quotas``: see docs/ranking.md, "The cutoff".
     """
 
     run_id: int | None
@@ -141,6 +169,7 @@ class RunOutcome:
     moved_in: tuple[int, ...] = ()
     moved_out: tuple[int, ...] = ()
     allocated: frozenset[int] = field(default_factory=frozenset)
+    sub_quotas: tuple[SubQuotaOutcome, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,13 +235,13 @@ def run(
     found = round
     tenant = require_tenant()
     if rules_override is not None and persist:
-        raise RankingError("a run with changed rules is a simulation: use persist=False (or simulate())")
+        raise RankingError(_l("A run with changed rules is a simulation: nothing of it can be stored."))
     program = program_of(session, found)
     params = params_for(session, found, program, quota=quota, sub_quotas=sub_quotas,
                         rescored=rules_override is not None)
     seed = secrets.randbits(63) if seed is None else int(seed)
     if not 0 <= seed < 2 ** 63:
-        raise RankingError("the seed must be between 0 and 2**63 - 1")
+        raise RankingError(_l("The seed must be a whole number from 0 to 2**63 - 1."))
     current = current_run(session, found)
     report = progress or (lambda step, done, total: None)
 
@@ -226,6 +255,7 @@ def run(
         count = _snapshot(session, connection, tenant.id, found, params, record.id, seed, rules_override, report)
         tallied = rank_and_allocate(connection, tenant.id, params, record.id, record.id, report)
         cutoff = quantize(params.threshold) if params.quota_mode == "threshold" else tallied.cutoff
+        subs = sub_quota_outcomes(params, tallied)
         counts = tallied.counts
         digest = _digest(connection, tenant.id, record.id)
         report("digest", count, count)
@@ -240,6 +270,7 @@ def run(
             params=params.to_json(), rule_version=found.rule_version, input_count=count,
             allocated_count=record.allocated_count, cutoff=cutoff, counts=counts,
             compared_with=current.id if current else None, moved_in=moved_in, moved_out=moved_out, allocated=allocated,
+            sub_quotas=subs,
         )
         if persist:
             session.flush()
@@ -247,6 +278,7 @@ def run(
                          details={"round": found.id, "program": program.key, "seed": seed, "digest": digest,
                                   "inputs": count, "allocated": record.allocated_count,
                                   "cutoff": None if cutoff is None else str(cutoff),
+                                  "sub_quota_cutoffs": {sub.name: sub.to_json()["cutoff"] for sub in subs},
                                   "rule_version": found.rule_version})
     except BaseException:
         savepoint.rollback()
@@ -393,18 +425,28 @@ def changed_rules(session: Session, found: ProgramRound, points_table: Mapping[s
     version = (session.get(RuleVersion, (require_tenant().id, found.rule_version)) if found.rule_version is not None
                else latest_version(session))
     if version is None:
-        raise RankingError("this county has no rule version yet")
+        raise RankingError(_l("This county has no points table yet."))
     snapshot = copy.deepcopy(version.rules)
     items = snapshot.setdefault("items", {})
     for key, change in points_table.items():
         if key not in types:
-            raise RankingError(f"no score item {key!r} is enabled in this county "
-                               f"(enabled: {', '.join(sorted(types)) or 'none'})")
+            raise RankingError(_l("There is no score item '%(key)s' in this county (its items: %(items)s).",
+                                  key=key, items=", ".join(sorted(types)) or "-"))
         _merge(items.setdefault(key, {}), change)
     try:
         return Rules.load(snapshot, types, version.version)
     except ma.ValidationError as exc:
-        raise RankingError(f"the changed points table is invalid: {exc.messages}") from None
+        raise RankingError(_l("The changed points table is invalid: %(problems)s",
+                              problems=_problems(exc.messages))) from None
+
+
+def _problems(messages, path: str = "") -> str:
+    """marshmallow's nested messages as one line: ``education.points.college: Not a valid number.``"""
+    if isinstance(messages, Mapping):
+        return "; ".join(_problems(inner, f"{path}.{key}" if path else str(key)) for key, inner in messages.items())
+    if isinstance(messages, (list, tuple)):
+        return f"{path}: " + " ".join(str(m) for m in messages) if path else " ".join(str(m) for m in messages)
+    return f"{path}: {messages}" if path else str(messages)
 
 
 def _merge(target: dict, change: Mapping) -> None:
@@ -442,7 +484,8 @@ def parse_setting(text: str) -> dict:
     path, sep, value = text.partition("=")
     keys = [k.strip() for k in path.split(".")]
     if not sep or len(keys) < 2 or not all(keys):
-        raise RankingError(f"{text!r}: write ITEM.KEY=VALUE, e.g. education.points.college=90")
+        raise RankingError(_l("Write the points value as ITEM.KEY=VALUE, for example "
+                              "education.points.college=90."))
     result: dict = {}
     target = result
     for key in keys[:-1]:

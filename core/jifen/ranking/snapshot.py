@@ -24,6 +24,7 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
+from flask_babel import force_locale
 from sqlalchemy import BigInteger, String, and_, any_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Row
@@ -39,6 +40,7 @@ from jifen.points.rules import county_item_types
 from jifen.points.scoring import ZERO, Breakdown, Rules, quantize, score
 from jifen.db.sql_functions import AppliedValue, Lottery, applied_value, lottery_number
 from jifen.county.tenancy import require_tenant
+from jifen.text import lazy_gettext as _l
 
 APPLIED = "applied"  # ProgramApplication.status of an application that competes
 APPLIED_AT = "applied_at"  # the tie-break that is a time (earlier ranks first), not a subtotal
@@ -52,7 +54,19 @@ Progress = Callable[[str, int, "int | None"], None]
 
 
 class RankingError(Exception):
-    """A run cannot be made as asked (unknown program, no quota, ...); the message says why."""
+    """A run cannot be made as asked (unknown program, no quota, ...); the message says why.
+
+    ``message`` is what a person reads, translated when it is shown (a lazy text); ``str()`` is the
+    same message in English, the source language, for the command line and the logs.
+    """
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        with force_locale("en"):
+            return str(self.message)
 
 
 def _among(connection: Connection, column, ids: list[int]):
@@ -223,7 +237,7 @@ def snapshot_in_python(session: Session, connection: Connection, tenant_id: int,
 def rules_of_version(session: Session, version: int, types) -> Rules:
     stored = session.get(RuleVersion, (require_tenant().id, version))
     if stored is None:
-        raise RankingError(f"rule version {version} does not exist in this county")
+        raise RankingError(_l("Rule version %(version)s does not exist in this county.", version=version))
     return Rules.load(stored.rules, types or county_item_types(session), stored.version)
 
 

@@ -236,7 +236,8 @@ class TestUser:
     mobile: str
     password: str
     role: str
-    department: str | None = None
+    department: str | None = None  # a reviewer's first department
+    departments: tuple[str, ...] = ()
 
 
 @pytest.fixture
@@ -247,16 +248,20 @@ def make_user(county):
     counter = iter(range(1, 10_000))
 
     def _make(tenant: str, role: str = "applicant", department: str | None = None,
-              real_name: str = "测试用户", password: str = DEFAULT_PASSWORD) -> TestUser:
+              real_name: str = "测试用户", password: str = DEFAULT_PASSWORD,
+              departments: tuple[str, ...] | list[str] = ()) -> TestUser:
+        """A new account of ``tenant``; a reviewer gets ``department`` or ``departments`` (several)."""
         n = next(counter)
         first17 = f"330402199{n % 10}0{(n % 9) + 1}1{n % 10}{n % 1000:03d}"
         id_number = first17 + check_digit(first17)
         mobile = f"166{n:08d}"  # a range no other test or demo account uses
         with county(tenant) as session:
+            chosen = list(departments) or ([department] if department else [])
             user = accounts.create_user(session, real_name=real_name, id_number=id_number, mobile=mobile,
-                                        password=password, role=role, department=department, actor="test")
+                                        password=password, role=role, department=chosen, actor="test")
             session.commit()
-            return TestUser(tenant, user.id, real_name, id_number, mobile, password, role, department)
+            return TestUser(tenant, user.id, real_name, id_number, mobile, password, role,
+                            next(iter(user.departments), None), user.departments)
 
     return _make
 
@@ -275,7 +280,7 @@ def login():
 def client_as(app, make_user, county, login):
     """``client_as("<slug>", role="reviewer")``: a new test client logged in as a new user with the role.
 
-    A reviewer gets the county's first department unless ``department`` is given. ``client_as(user)``
+    A reviewer gets the county's first department unless ``department`` (or ``departments``) is given. ``client_as(user)``
     logs in an existing :class:`TestUser`. The client's ``.user`` is the user it is logged in as.
     """
 
@@ -283,7 +288,7 @@ def client_as(app, make_user, county, login):
         if isinstance(who, TestUser):
             user = who
         else:
-            if role == "reviewer" and department is None:
+            if role == "reviewer" and department is None and not user_fields.get("departments"):
                 from jifen.identity.accounts import departments
 
                 with county(who):

@@ -6,14 +6,16 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from jifen.web import admin, admin_programs, admin_tokens, applicant, auth, calculator, exchange, i18n, platform, portal
-    from jifen.web import programs, review
+    from jifen.web import admin, admin_audit, admin_programs, admin_tokens, applicant, auth, calculator, exchange, i18n, platform, portal
+    from jifen.web import platform_console, programs, review
 
     i18n.init_app(app)
     app.register_blueprint(platform.bp)
+    app.register_blueprint(platform_console.bp, url_prefix="/platform")
     app.register_blueprint(portal.bp, url_prefix="/<tenant>")
     app.register_blueprint(auth.bp, url_prefix="/<tenant>")
     app.register_blueprint(admin.bp, url_prefix="/<tenant>/admin")
+    app.register_blueprint(admin_audit.bp, url_prefix="/<tenant>/admin")
     app.register_blueprint(admin_programs.bp, url_prefix="/<tenant>/admin")
     app.register_blueprint(applicant.bp, url_prefix="/<tenant>/me")
     app.register_blueprint(review.bp, url_prefix="/<tenant>/review")

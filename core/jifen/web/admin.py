@@ -1,4 +1,4 @@
-"""County administrators' pages: plugins, users and roles, the audit trail."""
+"""County administrators' pages: plugins, staff accounts (invited, given roles and departments, deactivated), the audit trail."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from sqlalchemy import select
 from jifen import audit, jobs
 
 from jifen.points import ledger, rules
+from jifen.programs import unfinished
 from jifen.db.session import get_session
 from jifen.county.enablement import InvalidPluginSettings
 from jifen.county.switching import set_plugin_enabled
-from jifen.identity import accounts, masking
-from jifen.models import AuditEvent, RuleVersion, User
+from jifen.identity import accounts, masking, staff
+from jifen.models import RuleVersion, User
 from jifen.plugin.manager import UnknownPlugin, catalog, plugin_of, refused_plugins
 from jifen.plugin import fields as item_forms
 from jifen.county.context import current_county
-from jifen.web.forms import EmptyForm, RoleForm, add_error
-from jifen.web.i18n import current_locale
+from jifen.web.forms import EmptyForm, add_error
+from jifen.web.staff_forms import ROLE_WORDS, InviteForm, RoleForm, department_names
 from jifen.web.navigation import form_page
 from jifen.http.security import roles_required
 from jifen.http.theme import render
@@ -34,20 +35,35 @@ def index():
     return render("admin/index.html", programs=current_county().programs, enabled=current_county().enabled)
 
 
+def _plugins_page(errors: dict | None = None, status: int = 200):
+    session = get_session()
+    enabled = current_county().enabled
+    latest = rules.latest_version(session)
+    return render("admin/plugins.html", catalog=catalog(), enabled=enabled, form=EmptyForm(),
+                  refused=refused_plugins(), unfinished={name: unfinished.left_unfinished(session, name)
+                                                         for name in catalog() if name in enabled},
+                  next_version=(latest.version + 1) if latest else 1, errors=errors or {}), status
+
+
 @bp.get("/plugins")
 @roles_required("admin")
 def plugins():
-    return render("admin/plugins.html", catalog=catalog(), enabled=current_county().enabled, form=EmptyForm(),
-                  refused=refused_plugins())
+    return _plugins_page()
 
 
 @bp.post("/plugins/<name>")
 @roles_required("admin")
 def switch_plugin(name: str):
+    """Switch a plugin; switching off one that leaves rounds unfinished needs its confirmation box."""
     action = request.form.get("action")
     if action not in {"enable", "disable"}:
         abort(400)
     session = get_session()
+    left = unfinished.left_unfinished(session, name) if action == "disable" else []
+    if left and request.form.get("confirm") != "y":
+        return _plugins_page({name: [_("Tick the box to confirm that you switch it off with these rounds "
+                                       "unfinished.")]}, 400)
+    before = rules.latest_version(session)
     try:
         changed = set_plugin_enabled(session, name, action == "enable", actor=current_user.actor)
     except UnknownPlugin:
@@ -56,9 +72,16 @@ def switch_plugin(name: str):
         session.rollback()
         flash(_("The county's settings for this plugin are invalid: %(msg)s", msg=exc.messages), "error")
         return redirect(url_for("admin.plugins"))
+    if changed and left:
+        audit.record(session, "plugin.disabled_unfinished", actor=current_user.actor, target_type="plugin",
+                     target_id=name, details={"rounds": sorted({u.round.id for u in left})})
+    after = rules.latest_version(session)
     session.commit()
     if changed:
         flash(_("Plugin %(name)s is now %(state)s.", name=name, state=_("on") if action == "enable" else _("off")), "success")
+        if after is not None and (before is None or after.version != before.version):
+            flash(_("This made rule version %(version)d: confirmed points keep their version until a rescore.",
+                    version=after.version), "success")
     return redirect(url_for("admin.plugins"))
 
 
@@ -66,56 +89,120 @@ def switch_plugin(name: str):
 @roles_required("admin")
 def users():
     role = request.args.get("role")
+    role = role if role in ROLE_WORDS else None
     query = select(User).order_by(User.created_at.desc()).limit(200)
     if role:
         query = query.where(User.role == role)
     rows = get_session().scalars(query).all()
-    return render("admin/users.html", users=rows, mask_name=masking.mask_name, mask_mobile=masking.mask_mobile)
+    return render("admin/users.html", users=rows, role=role, **_staff_words())
 
 
-def _role_form(user: User) -> RoleForm:
-    form = RoleForm(obj=user if request.method == "GET" else None)
-    lang = "zh" if current_locale().startswith("zh") else "en"
-    form.department.choices = [("", "—")] + [
-        (key, names.get(lang, key)) for key, names in accounts.departments().items()
-    ]
-    return form
+def _staff_words() -> dict:
+    return {"roles": ROLE_WORDS, "department_names": department_names(), "mask_name": masking.mask_name,
+            "mask_mobile": masking.mask_mobile}
+
+
+def _account_error(form, exc: accounts.AccountError) -> None:
+    target = {"department": "departments"}.get(exc.field, exc.field)
+    if target in form:
+        add_error(form, target, exc.message)
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _target(user_id: int) -> User:
+    found = get_session().scalar(select(User).where(User.id == user_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _initial_password_page(target: User, password: str, *, invited: bool):
+    """The one page that shows an initial password: only its hash is kept."""
+    return render("admin/initial_password.html", user=target, password=password, invited=invited,
+                  login_url=url_for("auth.login", _external=True), **_staff_words())
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@roles_required("admin")
+def invite_staff():
+    form = InviteForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            made, password = staff.invite(session, real_name=form.real_name.data, id_number=form.id_number.data,
+                                          mobile=form.mobile.data, role=form.role.data,
+                                          departments=form.departments.data, actor=current_user.actor)
+        except accounts.AccountError as exc:
+            session.rollback()
+            _account_error(form, exc)
+        else:
+            session.commit()
+            return _initial_password_page(made, password, invited=True)
+    return form_page("admin/invite.html", form, **_staff_words())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def user(user_id: int):
     session = get_session()
-    target = session.scalar(select(User).where(User.id == user_id))
-    if target is None:
-        abort(404)
-    form = _role_form(target)
+    target = _target(user_id)
+    form = RoleForm(obj=target if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            changed = accounts.set_role(session, target, form.role.data, form.department.data, actor=current_user.actor)
+            changed = accounts.set_role(session, target, form.role.data, form.departments.data,
+                                        actor=current_user.actor)
         except accounts.AccountError as exc:
             session.rollback()
-            add_error(form, exc.field, exc.message)
+            target = _target(user_id)
+            _account_error(form, exc)
         else:
             session.commit()
             if changed:
                 flash(_("The role is changed."), "success")
             return redirect(url_for("admin.user", user_id=user_id))
-    return form_page("admin/user.html", form, user=target, mask_name=masking.mask_name,
-                     mask_mobile=masking.mask_mobile)
+    return form_page("admin/user.html", form, user=target, button=EmptyForm(), **_staff_words())
 
 
-@bp.get("/audit")
+@bp.post("/users/<int:user_id>/access")
 @roles_required("admin")
-def audit_trail():
+def user_access(user_id: int):
+    """Deactivate an account (it cannot log in, its sessions end) or reactivate it."""
+    target = _target(user_id)  # another county's account: 404 before anything is read
+    action = request.form.get("action")
+    if not EmptyForm().validate_on_submit() or action not in {"deactivate", "reactivate"}:
+        abort(400)
     session = get_session()
-    before = request.args.get("before", type=int)
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE)
-    if before:
-        query = query.where(AuditEvent.seq < before)
-    events = session.scalars(query).all()
-    check = audit.verify(session) if before is None else None
-    return render("admin/audit.html", events=events, check=check, page_size=PAGE_SIZE)
+    try:
+        change = staff.deactivate if action == "deactivate" else staff.reactivate
+        changed = change(session, target, actor=current_user.actor)
+    except accounts.AccountError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    session.commit()
+    if changed:
+        flash(_("The account is deactivated: it cannot log in, and its sessions have ended.") if action == "deactivate"
+              else _("The account is active again."), "success")
+    return redirect(url_for("admin.user", user_id=user_id), 303)
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required("admin")
+def reset_user_password(user_id: int):
+    """A new initial password for someone who lost theirs, shown once."""
+    target = _target(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        password = staff.reset_password(session, target, actor=current_user.actor)
+    except accounts.AccountError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    session.commit()
+    return _initial_password_page(target, password, invited=False)
 
 
 @bp.get("/rules")

@@ -1,4 +1,5 @@
-"""Applicants' accounts on a county's portal: register, log in and out, change password."""
+"""Accounts on a county's portal: register, log in and out, change password (an account made by a
+county administrator must change its initial password first: jifen.http.security)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from jifen.db.session import get_session
 from jifen.identity import accounts, masking, protect
 from jifen.web.forms import LoginForm, PasswordChangeForm, RegisterForm, add_error
 from jifen.web.navigation import form_page, safe_next
+from jifen.web.staff_forms import ROLE_WORDS, department_names
 from jifen.http.security import limiter, login_limit, public
 
 bp = Blueprint("auth", __name__)
@@ -67,12 +69,19 @@ def logout():
     return redirect(url_for("portal.landing"))
 
 
-@bp.get("/account")
-def account():
+def _account_page(form: PasswordChangeForm):
     masked_id = None
     if not current_user.is_platform_admin:
         masked_id = masking.mask(protect.decrypt(current_user.id_number_encrypted))
-    return form_page("auth/account.html", PasswordChangeForm(), masked_id=masked_id)
+    role_word = ROLE_WORDS.get(current_user.role) or _("Platform administrator")
+    names = department_names()
+    departments = [names.get(key, _("A department no longer in the county's list")) for key in current_user.departments]
+    return form_page("auth/account.html", form, masked_id=masked_id, role_word=role_word, departments=departments)
+
+
+@bp.get("/account")
+def account():
+    return _account_page(PasswordChangeForm())
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -93,5 +102,4 @@ def change_password():
             login_user(current_user._get_current_object())  # keep this session; others end
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.account"))
-    masked_id = masking.mask(protect.decrypt(current_user.id_number_encrypted))
-    return form_page("auth/account.html", form, masked_id=masked_id)
+    return _account_page(form)

@@ -3,8 +3,8 @@
 Importing is two steps. The upload is checked as a dry run (nothing is written) and the page shows
 every row: what would happen, or the line and the reason it is bad. The file is kept
 (:mod:`jifen.exchange.kept_uploads`) so "apply" needs no second upload, and it applies exactly the
-file that was checked. A reviewer imports for their own department; a county administrator chooses
-the department. Another department's or county's item is "not found".
+file that was checked. A reviewer imports for one of their own departments; a county administrator
+chooses any department. Another department's or county's item is "not found".
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from jifen.identity import accounts
 from jifen.models import ProgramRound, RankingRun
 from jifen.county.context import current_county
 from jifen.web.i18n import current_locale
-from jifen.http.security import limiter, public, roles_required
+from jifen.http.security import limiter, own_departments, public, roles_required
 from jifen.http.theme import render
 
 bp = Blueprint("exchange", __name__)
@@ -58,15 +58,21 @@ def _lang() -> str:
 
 
 def _department(chosen: str | None) -> str | None:
-    """A reviewer's own department; for an administrator the one chosen, if the county has it."""
-    if current_user.has_role("admin"):
+    """The department chosen among the user's own (an administrator's: every one of the county);
+    a reviewer with a single department needs no choice."""
+    own = own_departments()
+    if own is None:
         return chosen if chosen in accounts.departments() else None
-    return current_user.department
+    if chosen in own:
+        return chosen
+    return own[0] if len(own) == 1 else None
 
 
 def _import_form(**values) -> ImportForm:
     form = ImportForm(**values)
-    form.department.choices = [(key, names.get(_lang(), key)) for key, names in accounts.departments().items()]
+    own = own_departments()
+    form.department.choices = [(key, names.get(_lang(), key)) for key, names in accounts.departments().items()
+                               if own is None or key in own]
     return form
 
 
@@ -89,7 +95,7 @@ def _apply_form(report: verifications.ImportReport, token: str) -> ApplyForm:
 @limiter.limit(lambda: "30 per minute", methods=["POST"])  # an upload, limited as evidence uploads are
 def import_verifications():
     form = _import_form()
-    if request.method == "GET" and current_user.has_role("admin"):
+    if request.method == "GET":
         form.department.data = request.args.get("department")
     if not form.validate_on_submit():
         return _page(form, status=400 if request.method == "POST" else 200)
@@ -156,7 +162,7 @@ def export_queue(fmt: str):
 @public
 def published_xlsx(key: str, round_id: int):
     session = get_session()
-    if programs.programs(session).get(key) is None:
+    if programs.declared_program(key) is None:  # a program switched off since: its published lists stay readable
         abort(404)
     found = session.scalar(select(ProgramRound).where(ProgramRound.id == round_id, ProgramRound.program_key == key))
     latest = publication.latest(session, found) if found is not None else None

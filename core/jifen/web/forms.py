@@ -74,14 +74,6 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
-    role = SelectField(
-        _l("Role"),
-        choices=[("applicant", _l("Applicant")), ("reviewer", _l("Reviewer")), ("admin", _l("County administrator"))],
-    )
-    department = SelectField(_l("Department"), choices=[], validate_choice=False)
-
-
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
 

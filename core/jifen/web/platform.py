@@ -1,4 +1,6 @@
-"""Pages above the counties: the list of counties, platform administrators' login, health check."""
+"""Pages above the counties: the list of counties, platform administrators' login, health check.
+
+The platform administrators' console (their home after logging in) is jifen.web.platform_console."""
 
 from __future__ import annotations
 
@@ -76,7 +78,7 @@ def login():
         admin = accounts.authenticate_platform_admin(get_session(), form.username.data, form.password.data)
         if admin is not None:
             login_user(admin)
-            return redirect(safe_next(form.next.data) or url_for("platform.index"))
+            return redirect(safe_next(form.next.data) or url_for("platform_console.overview"))
         add_error(form, "password", _("Username or password is not correct."))
     return form_page("platform/login.html", form)
 

@@ -78,18 +78,25 @@ def apply(key: str):
     return redirect(url_for("programs.program", key=key))
 
 
-def _round(key: str, round_id: int):
-    program = _program(key)
-    found = get_session().scalar(select(ProgramRound).where(ProgramRound.id == round_id,
-                                                            ProgramRound.program_key == key))
-    if found is None:
+def _round(key: str, round_id: int, *, published_when_off: bool = False):
+    """The program and its round; with ``published_when_off`` also of a program switched off since, if
+    the round has a published list (a published list stays readable)."""
+    session = get_session()
+    program = programs.programs(session).get(key)
+    if program is None and published_when_off:
+        program = programs.declared_program(key)
+    if program is None:
+        abort(404)
+    found = session.scalar(select(ProgramRound).where(ProgramRound.id == round_id, ProgramRound.program_key == key))
+    if found is None or (published_when_off and key not in programs.programs(session)
+                         and publication.latest(session, found) is None):
         abort(404)
     return program, found
 
 
 def _published(key: str, round_id: int):
     """The program, the round, its latest publication and the run it shows; 404 before any publication."""
-    program, found = _round(key, round_id)
+    program, found = _round(key, round_id, published_when_off=True)
     publication_row = publication.latest(get_session(), found)
     if publication_row is None:
         abort(404)
@@ -158,7 +165,7 @@ def object_to(key: str, round_id: int):
 @public
 def round_page(key: str, round_id: int):
     session = get_session()
-    program, found = _round(key, round_id)
+    program, found = _round(key, round_id, published_when_off=True)
     run = publication.current_run(session, found)
     published = publication.latest(session, found)
     shown_run = run if published is not None else None  # figures of a run appear once it is published

@@ -1,7 +1,8 @@
 """Department reviewers' pages: their department's queue in their county, and deciding items.
 
-A reviewer sees only items of their own department; a county administrator may look at any
-department's queue. Another county's or department's item answers 404.
+A reviewer sees only items of their own departments (one or more, given by a county administrator);
+a county administrator may look at any department's queue. Another county's or department's item
+answers 404.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from jifen.county.context import current_county
 from jifen.web.forms import DecisionForm, add_error
 from jifen.web.navigation import form_page
 from jifen.web.loading import get_or_404
-from jifen.http.security import roles_required
+from jifen.http.security import own_departments, roles_required
 from jifen.http.theme import render
 
 bp = Blueprint("review", __name__)
@@ -34,16 +35,17 @@ reviewers = roles_required("reviewer", "admin")
 
 
 def _department() -> str | None:
-    """The reviewer's department; for administrators the one they chose (None: all)."""
-    if current_user.has_role("admin"):
-        chosen = request.args.get("department")
+    """The department whose queue is shown: the one chosen among the user's own (an administrator's:
+    every department; None until chosen); a reviewer's first one unless another is chosen."""
+    chosen = request.args.get("department")
+    own = own_departments()
+    if own is None:
         return chosen if chosen in accounts.departments() else None
-    return current_user.department
+    return chosen if chosen in own else next(iter(own), None)
 
 
 def _item(item_id: int):
-    department = None if current_user.has_role("admin") else current_user.department
-    found = review.item_for_reviewer(get_session(), item_id, department)
+    found = review.item_for_reviewer(get_session(), item_id, own_departments())
     if found is None:
         abort(404)
     return found
@@ -54,11 +56,14 @@ def _item(item_id: int):
 def queue():
     department = _department()
     session = get_session()
-    if department is None and not current_user.has_role("admin"):
-        abort(403)
+    own = own_departments()
+    if department is None and own is not None:
+        abort(403)  # a reviewer given no department yet
     items = review.queue(session, department) if department else []
-    return render("review/queue.html", items=items, department=department, departments=accounts.departments(),
-                  types=county_item_types(session))
+    departments = accounts.departments()
+    choices = {key: names for key, names in departments.items() if own is None or key in own}
+    return render("review/queue.html", items=items, department=department, departments=departments,
+                  choices=choices if len(choices) > 1 else {}, types=county_item_types(session))
 
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
