@@ -206,3 +206,23 @@ def hand_ranked_round(county, make_user, on_day):
                     "run": run.id}
 
     return make
+
+
+@pytest.fixture
+def save_points_table():
+    """``save_points_table(admin_client, "<slug>", "<item key>", form)``: the rules page's way to save, through its
+    preview: the form is previewed (a job, inline here), then saved from the preview's page. Returns the
+    preview's job page response; the save's response is its ``.saved``."""
+    import re
+
+    def _save(client, slug: str, key: str, form: dict):
+        preview = client.submit(f"/{slug}/admin/rules/{key}", form)
+        assert preview.status_code == 302, preview.get_data(as_text=True)[:2000]
+        job_page = preview.headers["Location"]
+        page = client.get(job_page)
+        assert 'data-job-state="finished"' in page.get_data(as_text=True)
+        action = re.search(r'action="([^"]+/rules/previews/\d+/save)"', page.get_data(as_text=True)).group(1)
+        page.saved = client.submit(action, {}, form_page=job_page)
+        return page
+
+    return _save

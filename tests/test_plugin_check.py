@@ -120,6 +120,22 @@ def replace(path: str, old: str, new: str):
     return change
 
 
+def append(path: str, text: str):
+    def change(files):
+        files[path] += text
+    return change
+
+
+ROWS_WITHOUT_LABELS = """
+    bands = ma.fields.List(ma.fields.Nested(type("Band", (ma.Schema,), {"low": ma.fields.Integer()})),
+                           load_default=list, metadata={"label": {"zh": "分档", "en": "Bands"}})
+"""
+UNNAMED_CHOICE = """
+    rule = ma.fields.String(load_default="loose", validate=ma.validate.OneOf(("loose", "strict")), metadata={
+        "label": {"zh": "规则", "en": "Rule"}, "choices": {"loose": {"zh": "宽松", "en": "Loose"}}})
+"""
+
+
 def write(path: str, text: str):
     def change(files):
         files[path] = text
@@ -170,6 +186,12 @@ BROKEN = {  # requires, change, the failing check, its reason
     "label-one-language": ((V,), replace(INIT, '"label": {"zh": "家庭人口", "en": "People in the household"}',
                                          '"label": {"zh": "家庭人口"}'), "messages",
                            "probe: field household_size needs metadata label with zh and en"),
+    "settings-label-missing": ((V,), replace(SETTINGS, '"label": {"zh": "家庭人口上限", "en": "Largest household"}, ', ""),
+                               "messages", "probe: settings field max_household_size needs a label in zh and en"),
+    "settings-row-label-missing": ((V,), append(SETTINGS, ROWS_WITHOUT_LABELS), "messages",
+                                   "probe: settings field bands[].low needs a label in zh and en"),
+    "settings-choice-unnamed": ((V,), append(SETTINGS, UNNAMED_CHOICE), "messages",
+                                "probe: settings field rule: choices 'strict' need names in zh and en"),
 }
 
 

@@ -84,6 +84,14 @@ def test_objections_recheck_and_final_list(app, client, make_user, login, ranked
     no_outcome = admin.submit(f"/jiashan/admin/objections/{objection.id}", {"decision": "dismissed", "outcome": ""},
                               form_page=f"/jiashan/admin/rounds/{round_id}")
     assert no_outcome.status_code == 303
+    # no outcome is chosen for the official: a re-check without one is refused, what was written is kept
+    undecided = admin.submit(f"/jiashan/admin/objections/{objection.id}", {"outcome": "已复核"},
+                             form_page=f"/jiashan/admin/rounds/{round_id}")
+    assert undecided.status_code == 400
+    assert "Choose the outcome of the re-check" in undecided.get_data(as_text=True)
+    assert "已复核</textarea>" in undecided.get_data(as_text=True)
+    with county("jiashan") as session:
+        assert session.scalars(select(Objection)).one().status == "open"
     assert admin.submit(f"/jiashan/admin/objections/{objection.id}",
                         {"decision": "dismissed", "outcome": "经人社局复核，社保年限已按规定计入"},
                         form_page=f"/jiashan/admin/rounds/{round_id}").status_code == 302

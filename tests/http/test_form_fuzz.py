@@ -67,6 +67,7 @@ UNFUZZABLE: dict[str, str] = {}
 # Forms shown only on the answer to another form: the walk posts that form first (see second_step).
 SECOND_STEPS = {
     "exchange.apply_import": "the apply form is on the dry run's page: upload the pending item's decision as CSV",
+    "admin.save_previewed": "the save form is on a preview's page: preview the education points table as it is",
 }
 
 # Where the first person allowed is refused before the fields are read, who goes first instead.
@@ -94,7 +95,7 @@ FILLED_IN = {
                                         "department": "education"},
     "admin_programs.new_round": lambda w, a: {"name": "2027 第三批", "opens_on": "2027-06-01",
                                               "closes_on": "2027-06-30", "quota": "1"},
-    "admin_programs.decide_objection": lambda w, a: {"outcome": "已复核，名次无误"},
+    "admin_programs.decide_objection": lambda w, a: {"decision": "dismissed", "outcome": "已复核，名次无误"},
     "admin_programs.publish": lambda w, a: {"confirm": "y"},
     "admin_programs.make_offers": lambda w, a: {"confirm": "y"},
     "admin_programs.change_window": lambda w, a: {"reason": "系统维护，延长受理"},
@@ -480,6 +481,13 @@ def second_step(world: World, endpoint: str, client) -> list[tuple[str, str]]:
                                content_type="multipart/form-data")
         assert answer.status_code == 200, answer.status_code
         return [(page, answer.get_data(as_text=True))]
+    if endpoint == "admin.save_previewed":
+        page = f"/{SLUG}/admin/rules/education"
+        html = client.get(page).get_data(as_text=True)
+        fields = dict(re.findall(r'<input[^>]*name="(points\.[a-z_]+)"[^>]*value="([^"]*)"', html))
+        answer = client.submit(page, fields, follow_redirects=True)
+        assert answer.status_code == 200, answer.status_code
+        return [(answer.request.path, answer.get_data(as_text=True))]
     raise AssertionError(f"SECOND_STEPS lists {endpoint}, but second_step does not know how to get there")
 
 

@@ -30,7 +30,7 @@ def test_every_item_form_and_points_table_renders(client, make_user, login, slug
 
 
 @pytest.mark.sqlite_only
-def test_points_table_with_nested_settings_round_trips(client, make_user, login, county):
+def test_points_table_with_nested_settings_round_trips(client, make_user, login, county, save_points_table):
     login(client, make_user("jiashan", role="admin"))
     page = client.get("/jiashan/admin/rules/social_service").get_data(as_text=True)
     assert 'name="volunteer.points"' in page and 'value="2"' in page
@@ -38,7 +38,7 @@ def test_points_table_with_nested_settings_round_trips(client, make_user, login,
     assert 'name="bands.0.min_age"' in age and 'name="bands.1.min_age"' in age  # one band and an empty row
     form = {"cap": "20", "volunteer.points": "3", "volunteer.unit": "50", "volunteer.cap": "10",
             "blood.points": "2", "blood.unit": "200", "blood.cap": "10"}
-    assert client.submit("/jiashan/admin/rules/social_service", form).status_code == 302
+    assert save_points_table(client, "jiashan", "social_service", form).saved.status_code == 302
     from jifen.county.context import current_county
 
     with county("jiashan") as session:

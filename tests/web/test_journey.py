@@ -165,7 +165,8 @@ def test_supplement_loops_twice_then_verifies_and_the_applicant_sees_each_reason
         assert [(r.points, r.raw_points) for r in rows] == [(80, 80)]
 
 
-def test_changing_a_points_value_makes_a_new_rule_version_and_keeps_old_ledgers(client, app, make_user, login, county):
+def test_changing_a_points_value_makes_a_new_rule_version_and_keeps_old_ledgers(client, app, make_user, login, county,
+                                                                              save_points_table):
     applicant, item_id = submitted_education_item(client, make_user, login)
     reviewer = app.test_client()
     reviewer.__class__ = type(client)
@@ -182,7 +183,7 @@ def test_changing_a_points_value_makes_a_new_rule_version_and_keeps_old_ledgers(
     assert bad.status_code == 400 and 'value="eighty"' in bad.get_data(as_text=True)
     form = {f"points.{level}": value for level, value in
             {"junior_high": "20", "senior_high": "30", "college": "60", "bachelor": "85", "master": "85", "phd": "85"}.items()}
-    assert admin.submit("/jiashan/admin/rules/education", form).status_code == 302
+    assert save_points_table(admin, "jiashan", "education", form).saved.status_code == 302
     with county("jiashan") as session:
         versions = session.scalars(select(RuleVersion.version).order_by(RuleVersion.version)).all()
         assert versions[-1] == old_version + 1

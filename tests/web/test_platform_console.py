@@ -26,7 +26,7 @@ FORM = {
     "admin_mobile": "13957300001",
 }
 NEW = "/platform/counties/new"
-PASSWORD = re.compile(r"data-initial-password>([^<]+)<")
+PASSWORD = re.compile(r"data-initial-password[^>]*>([^<]+)<")
 
 
 @pytest.fixture

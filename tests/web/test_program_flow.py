@@ -57,7 +57,8 @@ def test_round_from_application_to_accepted_place(app, client, county, make_user
     with county("jiashan") as session:
         assert len(session.scalars(select(RankingRun).where(RankingRun.round_id == round_id)).all()) == 1
         assert session.scalars(select(Job).where(Job.kind == "ranking.simulate")).one().result["allocated"] == 2
-    bad = admin.submit(simulate_url, {"quota": "2", "set": "nonsense"}, form_page=simulate_url)
+    bad = admin.submit(simulate_url, {"quota": "2", "setting": "education.points.college", "value": "nonsense"},
+                       form_page=simulate_url)
     assert bad.status_code == 400 and 'value="nonsense"' in bad.get_data(as_text=True)  # what was typed is kept
     assert admin.submit(simulate_url, {"quota": "abc"}, form_page=simulate_url).status_code == 400
     admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "provisional", "confirm": "y"},

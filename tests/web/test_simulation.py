@@ -72,7 +72,7 @@ def test_the_form_asks_per_town_and_refuses_a_town_raised_without_the_quota(clie
     assert 'data-current-cutoff="110.00"' in page  # A's current cutoff (150 ... 110), shown by its field
 
     # A raised by 5, the quota not: refused, in Chinese (the default language), what was typed kept
-    refused = admin.submit(url, {"quota": "9", FIELD[A]: "10", FIELD[B]: "4", "set": ""})
+    refused = admin.submit(url, {"quota": "9", FIELD[A]: "10", FIELD[B]: "4"})
     body = refused.get_data(as_text=True)
     assert refused.status_code == 400 and 'class="error-summary"' in body and 'href="#quota"' in body
     message = _field_error(body, "quota")
@@ -84,13 +84,22 @@ def test_the_form_asks_per_town_and_refuses_a_town_raised_without_the_quota(clie
     assert _field_error(body, "quota") == ("The sub-quotas add up to 14 places, not to the quota of 9: "
                                            "change the quota or a sub-quota so that they agree.")
     # a number is a number, by its field; nothing typed is lost
-    bad = admin.submit(url, {"quota": "9", FIELD[A]: "abc", FIELD[B]: "\u0663", "set": "education.points"})
+    bad = admin.submit(url, {"quota": "9", FIELD[A]: "abc", FIELD[B]: "\u0663", "setting": "education.points.college",
+                             "value": "seventy"})
     body = bad.get_data(as_text=True)
     assert bad.status_code == 400
     assert _field_error(body, FIELD[A]) == f"Enter the places of {A} as a whole number, from 1 to 10,000,000."
     assert _field_error(body, FIELD[B]).startswith(f"Enter the places of {B}")
-    assert _field_error(body, "set").startswith("Write the points value as ITEM.KEY=VALUE")
-    assert 'value="abc"' in body and 'value="education.points"' in body
+    assert _field_error(body, "value") == "Enter the new points value as a number, such as 70 or 2.5."
+    assert 'value="abc"' in body and 'value="seventy"' in body
+    assert '<option value="education.points.college" selected>Education · ' in body  # the setting by its words
+    outside = admin.submit(url, {"quota": "9", FIELD[A]: "6", FIELD[B]: "3", "setting": "education.points.college",
+                                 "value": "100000"})
+    assert _field_error(outside.get_data(as_text=True), "value") == (
+        "The points tables do not allow this value for that setting.")
+    unknown = admin.submit(url, {"quota": "9", FIELD[A]: "6", FIELD[B]: "3", "setting": "education.nothing",
+                                 "value": "5"})
+    assert _field_error(unknown.get_data(as_text=True), "setting") == "Choose the points value to change from the list."
     assert admin.submit(url, {"quota": "abc"}).status_code == 400
     unchanged = admin.submit(url, {"quota": "9", FIELD[A]: "5", FIELD[B]: "4"})
     assert unchanged.status_code == 400 and _field_error(unchanged.get_data(as_text=True), "quota").startswith(
@@ -105,7 +114,7 @@ def test_raising_town_and_quota_shows_movers_and_each_cutoff(client_as, county, 
     admin.get("/jiashan/?lang=en")
     url = f"/jiashan/admin/rounds/{round_id}/simulate"
     # A gets one place more and B one less, the quota stays: A's 6th (100) moves in, B's 4th (115) out
-    done = admin.submit(url, {"quota": "9", FIELD[A]: "6", FIELD[B]: "3", "set": ""}, follow_redirects=True)
+    done = admin.submit(url, {"quota": "9", FIELD[A]: "6", FIELD[B]: "3"}, follow_redirects=True)
     page = done.get_data(as_text=True)
     assert done.status_code == 200 and 'data-job-state="finished"' in page
     assert 'data-places="9"' in page and 'data-allocated="9"' in page

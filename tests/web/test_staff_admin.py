@@ -29,7 +29,7 @@ def _invite(admin, mobile="13800001111", role="reviewer", departments=("educatio
 
 
 def _password(response) -> str:
-    found = re.search(r"<code data-password>([^<]+)</code>", response.get_data(as_text=True))
+    found = re.search(r"<code data-password[^>]*>([^<]+)</code>", response.get_data(as_text=True))
     assert found, response.get_data(as_text=True)[:2000]
     return found.group(1)
 

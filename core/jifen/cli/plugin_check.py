@@ -11,8 +11,8 @@ One result per check, each passed or failed with its reason:
 ``migrations``     its Alembic folder applies to an empty database and downgrades again, touching only
                    tables named after the plugin
 ``templates``      its templates render, in Chinese and in English
-``messages``       its messages are in its Chinese and English catalogues; declarations and form labels
-                   carry both languages
+``messages``       its messages are in its Chinese and English catalogues; declarations, form labels and
+                   the settings' labels, help, units and choices carry both languages
 
 A check that cannot run because an earlier one failed says so and fails too.
 """
@@ -387,19 +387,42 @@ def _bilingual_declarations(declarations: tuple) -> list[str]:
                 problems.append(f"{d.key}: {what} without {' and '.join(empty)}")
         schema_class = d.input_schema if isinstance(d, ScoreItemType) else d.application_schema
         problems.extend(_field_labels(d.key, schema_class()))
-    return problems
+        settings_class = d.settings_schema
+        if isinstance(settings_class, type) and issubclass(settings_class, ma.Schema):
+            problems.extend(_field_labels(d.key, settings_class(), what="settings field"))
+    return list(dict.fromkeys(problems))  # a plugin's declarations may share one settings schema
 
 
-def _field_labels(key: str, schema: ma.Schema, prefix: str = "") -> list[str]:
+def _bilingual(value) -> bool:
+    return isinstance(value, dict) and all(str(value.get(lang, "")).strip() for lang in ("zh", "en"))
+
+
+def _field_labels(key: str, schema: ma.Schema, prefix: str = "", what: str = "field") -> list[str]:
+    """What a form drawn from ``schema`` would show as a raw name: fields (nested ones and the rows of a
+    list of nested schemas too) without a label, choices without names, help or unit in one language only."""
+    from jifen.plugin.fields import choice_values  # the choices the form draws
+
     problems = []
     for field_name, field in schema.fields.items():
-        where = f"{key}: field {prefix}{field_name}"
-        label = field.metadata.get("label") or {}
-        if not all(str(label.get(lang, "")).strip() for lang in ("zh", "en")):
-            problems.append(f"{where} needs metadata label with zh and en")
-        for value, names in (field.metadata.get("choices") or {}).items():
-            if not all(str((names or {}).get(lang, "")).strip() for lang in ("zh", "en")):
+        if field.dump_only:
+            continue
+        where = f"{key}: {what} {prefix}{field_name}"
+        if not _bilingual(field.metadata.get("label")):
+            problems.append(f"{where} needs metadata label with zh and en" if what == "field" else
+                            f'{where} needs a label in zh and en: metadata={{"label": {{"zh": ..., "en": ...}}}}')
+        for text in ("help", "unit"):
+            if field.metadata.get(text) is not None and not _bilingual(field.metadata[text]):
+                problems.append(f"{where}: its {text} needs zh and en")
+        named = field.metadata.get("choices") or {}
+        for value, names in named.items():
+            if not _bilingual(names):
                 problems.append(f"{where}: choice {value!r} needs zh and en names")
+        unnamed = [v for v in choice_values(field) if v not in named]
+        if unnamed:
+            problems.append(f"{where}: choices {', '.join(map(repr, unnamed))} need names in zh and en: "
+                            f'metadata={{"choices": {{value: {{"zh": ..., "en": ...}}}}}}')
         if isinstance(field, ma.fields.Nested) and isinstance(field.schema, ma.Schema):
-            problems.extend(_field_labels(key, field.schema, f"{prefix}{field_name}."))
+            problems.extend(_field_labels(key, field.schema, f"{prefix}{field_name}.", what))
+        elif isinstance(field, ma.fields.List) and isinstance(field.inner, ma.fields.Nested):
+            problems.extend(_field_labels(key, field.inner.schema, f"{prefix}{field_name}[].", what))
     return problems

@@ -52,7 +52,7 @@ def create(session: Session, name: str, scopes, department: str | None, *, actor
         errors["name"] = [_l("Give the token a name of 2 to 100 characters (which system uses it).")]
     unknown = [s for s in scopes if s not in SCOPES]
     if not scopes or unknown:
-        errors["scopes"] = [_l("Choose at least one scope among: %(scopes)s.", scopes=", ".join(SCOPES))]
+        errors["scopes"] = [_l("Choose at least one of the permissions listed.")]
     if any(s in DEPARTMENT_SCOPES for s in scopes):
         if department not in accounts.departments():
             errors["department"] = [_l("Verification scopes need one of the county's departments.")]

@@ -11,6 +11,7 @@ KINDS: dict[str, tuple[str, object]] = {
     "ranking.run": ("jifen.programs.background:rank_round", _l("Ranking")),
     "ranking.simulate": ("jifen.programs.background:simulate_round", _l("Simulation")),
     "points.rescore": ("jifen.points.background:rescore_points", _l("Rescoring points")),
+    "rules.preview": ("jifen.programs.rule_preview:preview", _l("Preview of a points table change")),
     "messages.send": ("jifen.notifications:send_deliveries", _l("Sending messages")),
 }
 

@@ -1,13 +1,15 @@
 """Forms generated from a plugin's marshmallow schema: declared items, the calculator, points tables.
 
-A plugin declares its fields once (with ``metadata={"label": ..., "choices": ...}``); the portal
-draws them, reads them back as strings, and marshmallow does the checking. Only the field kinds
-below are drawn; a schema using another kind fails loudly here rather than showing a broken form.
+A plugin declares its fields once (with ``metadata={"label": ..., "help": ..., "unit": ..., "choices": ...}``,
+each text ``{"zh": ..., "en": ...}``, choices one per value); the portal draws them (the unit next to the
+input, the help as a hint that describes it), reads them back as strings, and marshmallow does the
+checking. A field without a label shows its name, and ``jifen plugin check`` fails its plugin. Only the
+field kinds below are drawn; a schema using another kind fails loudly here rather than showing a broken form.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field, replace
 
 import marshmallow as ma
 from flask_babel import gettext
@@ -36,6 +38,8 @@ class FieldSpec:
     required: bool
     choices: tuple[tuple[str, dict], ...] = ()
     children: tuple["FieldSpec", ...] = ()  # the fields of a nested schema, named "<name>.<child>"
+    help: dict = dataclass_field(default_factory=dict)  # one sentence: what the value means
+    unit: dict = dataclass_field(default_factory=dict)  # shown next to the input: 分, 年, 岁, %, 元
 
 
 def _kind(field: ma.fields.Field) -> str:
@@ -65,6 +69,20 @@ def _one_of(field: ma.fields.Field):
     return next((v for v in validators if isinstance(v, ma.validate.OneOf)), None)
 
 
+def choice_values(field: ma.fields.Field) -> tuple:
+    """The values a form offers for ``field``: a ``OneOf`` string field's, or a map's keys (points per level)."""
+    if isinstance(field, ma.fields.Dict):
+        field = field.key_field
+    if field is None or isinstance(field, (ma.fields.Nested, ma.fields.List)):
+        return ()
+    one_of = _one_of(field)
+    return tuple(one_of.choices) if one_of else ()
+
+
+def _names(named: dict, values) -> tuple[tuple[str, dict], ...]:
+    return tuple((value, named.get(value) or {"zh": value, "en": value}) for value in values)
+
+
 def specs(schema: ma.Schema) -> list[FieldSpec]:
     result = []
     for name, field in schema.fields.items():
@@ -72,22 +90,19 @@ def specs(schema: ma.Schema) -> list[FieldSpec]:
             continue
         kind = _kind(field)
         label = field.metadata.get("label") or {"zh": name, "en": name.replace("_", " ")}
+        texts = {"help": field.metadata.get("help") or {}, "unit": field.metadata.get("unit") or {}}
         choices: tuple = ()
         if kind == "choice":
-            named = field.metadata.get("choices", {})
-            choices = tuple((value, named.get(value, {"zh": value, "en": value})) for value in _one_of(field).choices)
+            choices = _names(field.metadata.get("choices") or {}, choice_values(field))
         elif kind in ("nested", "rows"):
             nested = field.schema if kind == "nested" else field.inner.schema
             prefix = f"{name}." if kind == "nested" else ""
-            children = tuple(FieldSpec(f"{prefix}{c.name}", c.kind, c.label, c.required, c.choices) for c in specs(nested))
-            result.append(FieldSpec(name, kind, label, bool(field.required), (), children))
+            children = tuple(replace(c, name=f"{prefix}{c.name}", children=()) for c in specs(nested))
+            result.append(FieldSpec(name, kind, label, bool(field.required), (), children, **texts))
             continue
         elif kind == "decimal_map":
-            key_field = field.key_field
-            one_of = _one_of(key_field) if key_field is not None else None
-            named = field.metadata.get("choices", {})
-            choices = tuple((value, named.get(value, {"zh": value, "en": value})) for value in (one_of.choices if one_of else ()))
-        result.append(FieldSpec(name, kind, label, bool(field.required), choices))
+            choices = _names(field.metadata.get("choices") or {}, choice_values(field))
+        result.append(FieldSpec(name, kind, label, bool(field.required), choices, **texts))
     return result
 
 
@@ -97,8 +112,7 @@ def read(form, prefix: str, fields: list[FieldSpec]) -> dict:
     for spec in fields:
         key = f"{prefix}{spec.name}"
         if spec.kind == "nested":
-            inner = read(form, f"{key}.", [FieldSpec(c.name.split(".", 1)[1], c.kind, c.label, c.required, c.choices)
-                                           for c in spec.children])
+            inner = read(form, f"{key}.", [replace(c, name=c.name.split(".", 1)[1]) for c in spec.children])
             if inner:
                 data[spec.name] = inner
         elif spec.kind == "rows":

@@ -45,7 +45,12 @@ class ItemSettings(ma.Schema):
     ``cap`` limits what all of an applicant's items of this type count together (e.g. awards: cap 60).
     """
 
-    cap = ma.fields.Decimal(allow_none=True, load_default=None, as_string=True, validate=ma.validate.Range(min=0))
+    cap = ma.fields.Decimal(allow_none=True, load_default=None, as_string=True, validate=ma.validate.Range(min=0),
+                            metadata={"label": {"zh": "封顶分值", "en": "Cap"},
+                                      "help": {"zh": "本项各条合计最多计的分，不填则不封顶。",
+                                               "en": "The most all of an applicant's items of this kind count "
+                                                     "together; leave it empty for no cap."},
+                                      "unit": {"zh": "分", "en": "points"}})
 
 
 AGGREGATES = ("max", "sum", "single")
@@ -57,10 +62,16 @@ class ProgramSettings(ma.Schema):
     ``offer_days``, the working days an applicant has to accept or decline an offered place.
     """
 
-    start_on = ma.fields.Date(allow_none=True, load_default=None, metadata={"label": {
-        "zh": "开始实施日期", "en": "Start date"}})
-    offer_days = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=60), metadata={"label": {
-        "zh": "名额答复期限（工作日）", "en": "Working days to answer an offer"}})
+    start_on = ma.fields.Date(allow_none=True, load_default=None, metadata={
+        "label": {"zh": "开始实施日期", "en": "Start date"},
+        "help": {"zh": "此日期前门户显示为即将实施，不接受申请；不填即已实施。",
+                 "en": "Before this day the portal shows the program as coming and nobody can apply; "
+                       "leave it empty if it applies already."}})
+    offer_days = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=60), metadata={
+        "label": {"zh": "名额答复期限", "en": "Time to answer an offer"},
+        "help": {"zh": "获得名额的申请人须在此期限内接受或放弃。",
+                 "en": "An applicant offered a place accepts or declines it within this time."},
+        "unit": {"zh": "个工作日", "en": "working days"}})
 
 def localized(names: dict[str, str], locale: str) -> str:
     """Pick ``names[locale]``, falling back to Chinese, then English, then any."""
@@ -103,9 +114,11 @@ class ScoreItemType:
     :param sample: optional ``(random.Random) -> dict``: a realistic input for synthetic applicants
         (``jifen demo-data``, benchmarks, property tests); it must pass ``input_schema``.
 
-    Input schema fields carry their labels for the portal's forms in ``metadata``:
-    ``metadata={"label": {"zh": ..., "en": ...}}``, and for a ``OneOf`` field
-    ``metadata={"choices": {value: {"zh": ..., "en": ...}}}``.
+    Input and settings schema fields carry their labels for the portal's forms in ``metadata``:
+    ``metadata={"label": {"zh": ..., "en": ...}}``, and for a ``OneOf`` field (or the levels of
+    :func:`jifen.plugin.levels.level_points`) ``metadata={"choices": {value: {"zh": ..., "en": ...}}}``;
+    settings fields also ``"help"`` (one sentence: what the value means) and ``"unit"`` (分, 年, 岁, %, 元),
+    each ``{"zh": ..., "en": ...}``. ``jifen plugin check`` fails a field without a label in both.
     """
 
     key: str

@@ -11,13 +11,33 @@ import marshmallow as ma
 MAX_POINTS = 500
 
 
-def level_points(levels: Sequence[str], *, maximum: int = MAX_POINTS, **metadata) -> ma.fields.Dict:
-    """A settings field: points per level (as strings of decimals); a level the county leaves out is worth 0."""
+POINTS_UNIT = {"zh": "分", "en": "points"}
+
+
+def level_points(levels: Sequence[str], *, maximum: int = MAX_POINTS, label: dict | None = None,
+                 help: dict | None = None, unit: dict | None = None, choices: Mapping[str, dict] | None = None,
+                 **metadata) -> ma.fields.Dict:
+    """A settings field: points per level (as strings of decimals); a level the county leaves out is worth 0.
+
+    The rules page draws one input per level: ``label`` names the table, ``choices`` names each level
+    (``{level: {"zh": ..., "en": ...}}``, e.g. the input field's own choices), ``help`` says in one
+    sentence what the points are for, and ``unit`` is shown next to each input (default: 分 / points).
+    ``jifen plugin check`` fails a plugin whose table or levels are not named in zh and en.
+    """
+    if choices is not None:
+        unnamed = [level for level in levels if level not in choices]
+        if unnamed:
+            raise ValueError(f"level_points: choices names no level {', '.join(unnamed)}")
+        metadata["choices"] = {level: choices[level] for level in levels}
+    for key, value in (("label", label), ("help", help)):
+        if value is not None:
+            metadata[key] = value
+    metadata["unit"] = POINTS_UNIT if unit is None else unit
     return ma.fields.Dict(
         keys=ma.fields.String(validate=ma.validate.OneOf(levels)),
         values=ma.fields.Decimal(validate=ma.validate.Range(min=0, max=maximum), as_string=True),
         load_default=dict,
-        **({"metadata": metadata} if metadata else {}),
+        metadata=metadata,
     )
 
 

@@ -417,10 +417,11 @@ def verify(session: Session, run: RankingRun) -> tuple[bool, str]:
     return check.ok, check.recomputed
 
 
-def changed_rules(session: Session, found: ProgramRound, points_table: Mapping[str, Mapping]) -> Rules:
+def changed_rules(session: Session, found: ProgramRound, points_table: Mapping[str, Mapping], *,
+                  replace: bool = False) -> Rules:
     """The round's rules (its frozen version, else the latest) with ``points_table`` merged into the
-    settings of the named score items, e.g. ``{"education": {"points": {"college": "90"}}}``; validated
-    by each item's settings schema. Nothing is stored."""
+    settings of the named score items, e.g. ``{"education": {"points": {"college": "90"}}}`` (with
+    ``replace``, taking their place whole); validated by each item's settings schema. Nothing is stored."""
     types = county_item_types(session)
     version = (session.get(RuleVersion, (require_tenant().id, found.rule_version)) if found.rule_version is not None
                else latest_version(session))
@@ -432,7 +433,10 @@ def changed_rules(session: Session, found: ProgramRound, points_table: Mapping[s
         if key not in types:
             raise RankingError(_l("There is no score item '%(key)s' in this county (its items: %(items)s).",
                                   key=key, items=", ".join(sorted(types)) or "-"))
-        _merge(items.setdefault(key, {}), change)
+        if replace:
+            items[key] = copy.deepcopy(dict(change))
+        else:
+            _merge(items.setdefault(key, {}), change)
     try:
         return Rules.load(snapshot, types, version.version)
     except ma.ValidationError as exc:
@@ -463,6 +467,7 @@ def _merge(target: dict, change: Mapping) -> None:
 def simulate(
     session: Session, round: ProgramRound, *, quota: int | None = None, sub_quotas: Mapping[str, int] | None = None,
     points_table: Mapping[str, Mapping] | None = None, seed: int | None = None, progress: Progress | None = None,
+    replace_settings: bool = False,
 ) -> RunOutcome:
     """What if the quota, or a points value, were different? Ranks in a rolled-back SAVEPOINT.
 
@@ -474,7 +479,7 @@ def simulate(
     if seed is None:
         current = current_run(session, found)
         seed = current.seed if current is not None else None
-    rules = changed_rules(session, found, points_table) if points_table else None
+    rules = changed_rules(session, found, points_table, replace=replace_settings) if points_table else None
     return run(session, found, actor="simulation", seed=seed, quota=quota, sub_quotas=sub_quotas,
                rules_override=rules, persist=False, progress=progress)
 

@@ -8,6 +8,7 @@ from flask import Flask
 def register_web(app: Flask) -> None:
     from jifen.web import admin, admin_audit, admin_programs, admin_tokens, applicant, auth, calculator, exchange, i18n, platform, portal
     from jifen.web import platform_console, programs, review
+    from jifen.web import admin_statistics
 
     i18n.init_app(app)
     app.register_blueprint(platform.bp)
@@ -17,6 +18,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/<tenant>/admin")
     app.register_blueprint(admin_audit.bp, url_prefix="/<tenant>/admin")
     app.register_blueprint(admin_programs.bp, url_prefix="/<tenant>/admin")
+    app.register_blueprint(admin_statistics.bp, url_prefix="/<tenant>/admin")
     app.register_blueprint(applicant.bp, url_prefix="/<tenant>/me")
     app.register_blueprint(review.bp, url_prefix="/<tenant>/review")
     app.register_blueprint(calculator.bp, url_prefix="/<tenant>")

@@ -7,15 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from jifen.web import words
+from jifen.web.audit_words import Actors
 from jifen import audit, jobs
 
 from jifen.points import ledger, rules
 from jifen.programs import unfinished
 from jifen.db.session import get_session
-from jifen.county.enablement import InvalidPluginSettings
+from jifen.county.enablement import InvalidPluginSettings, validate_settings
 from jifen.county.switching import set_plugin_enabled
 from jifen.identity import accounts, masking, staff
-from jifen.models import RuleVersion, User
+from jifen.models import Job, RuleVersion, User
 from jifen.plugin.manager import UnknownPlugin, catalog, plugin_of, refused_plugins
 from jifen.plugin import fields as item_forms
 from jifen.county.context import current_county
@@ -214,8 +216,62 @@ def rules_overview():
     current = versions[0] if versions else None
     waiting = ledger.to_rescore(session, current.version) if current else 0
     latest = jobs.latest_job(session, "rules", None, kind="points.rescore")
+    actors = Actors(session, [v.actor for v in versions])
     return render("admin/rules.html", types=types, versions=versions, current=current, waiting=waiting,
-                  rescore_job=latest, form=EmptyForm())
+                  rescore_job=latest, form=EmptyForm(), creators={v.actor: actors.label(v.actor) for v in versions})
+
+
+def _rules_preview(session, job_id: int | None) -> Job | None:
+    """A finished preview of a points table change (job kind rules.preview) of the bound county."""
+    if job_id is None or not 0 < job_id < 2 ** 63:
+        return None
+    return session.scalar(select(Job).where(Job.id == job_id, Job.kind == "rules.preview", Job.state == "finished"))
+
+
+@bp.post("/rules/previews/<int:job_id>/save")
+@roles_required("admin")
+def save_previewed(job_id: int):
+    """Save the values a preview was made of, as a new rule version, if the rules have not moved since."""
+    session = get_session()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = _rules_preview(session, job_id)
+    if job is None:
+        abort(404)
+    result = job.result
+    latest = rules.latest_version(session)
+    if (latest.version if latest else None) != result.get("version"):
+        flash(_("The points tables changed after this preview was made: preview the change again."), "error")
+        return redirect(url_for("admin.edit_rules", key=result["item"], from_job=job.id)), 303
+    try:
+        set_plugin_enabled(session, result["plugin"], True, actor=current_user.actor, settings=result["settings"])
+    except (InvalidPluginSettings, UnknownPlugin):
+        session.rollback()
+        flash(_("These values can no longer be saved: the plugin changed. Preview the change again."), "error")
+        return redirect(url_for("admin.rules_overview")), 303
+    session.commit()
+    flash(_("Saved. The new values are a new rule version; confirmed points keep their version until a rescore."),
+          "success")
+    return redirect(url_for("admin.rules_overview"))
+
+
+@bp.get("/rules/compare")
+@roles_required("admin")
+def compare_rules():
+    """Two rule versions side by side (by default the one in force and the one before it)."""
+    session = get_session()
+    numbers = list(session.scalars(select(RuleVersion.version).order_by(RuleVersion.version.desc()).limit(500)))
+    if not numbers:
+        abort(404)
+    second = request.args.get("b", type=int) or numbers[0]
+    first = request.args.get("a", type=int) or next((n for n in numbers if n < second), second)
+    tenant_id = current_county(session).tenant.id
+    left, right = (session.get(RuleVersion, (tenant_id, n)) for n in (first, second))
+    if left is None or right is None:
+        abort(404)
+    actors = Actors(session, [left.actor, right.actor])
+    return render("admin/rules_compare.html", first=left, second=right, numbers=numbers,
+                  items=words.compare_rules(left.rules, right.rules), actors=actors)
 
 
 @bp.post("/rules/rescore")
@@ -245,21 +301,26 @@ def edit_rules(key: str):
         abort(404)
     plugin = plugin_of(key)
     fields = item_forms.specs(item_type.settings_schema())
-    errors, values = {}, item_forms.shown(current_county(session).settings_of(plugin), fields)
+    shown_settings = current_county(session).settings_of(plugin)
+    previewed = _rules_preview(session, request.args.get("from_job", type=int))
+    if previewed is not None and previewed.result.get("item") == key:  # "change the values again"
+        shown_settings = previewed.result["settings"]
+    errors, values = {}, item_forms.shown(shown_settings, fields)
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
+        # Saving goes through a preview: the values are checked, then a job works out what they would do.
         values = dict(request.form)
         try:
-            set_plugin_enabled(session, plugin, True, actor=current_user.actor,
-                               settings=item_forms.read(request.form, "", fields))
+            settings = validate_settings(plugin, item_forms.read(request.form, "", fields))
         except InvalidPluginSettings as exc:
-            session.rollback()
             errors = item_forms.translate_errors(exc.messages)
         else:
+            job = jobs.enqueue(session, "rules.preview", actor=current_user.actor, target_type="rules",
+                               params={"plugin": plugin, "item": key, "settings": settings})
+            audit.record(session, "job.requested", actor=current_user.actor, target_type="job", target_id=job.id,
+                         details={"kind": job.kind, "item_type": key})
             session.commit()
-            flash(_("Saved. The new values are a new rule version; confirmed points keep their version until a rescore."),
-                  "success")
-            return redirect(url_for("admin.rules_overview"))
+            return redirect(url_for("admin_programs.job_detail", job_id=job.id))
     status = 400 if errors else 200
     return render("admin/rules_edit.html", item_type=item_type, fields=fields, values=values, errors=errors,
                   form=form), status

@@ -16,6 +16,7 @@ from jifen.http.theme import render
 from jifen.identity import accounts
 from jifen.models import AuditEvent
 from jifen.web import audit_words as words
+from jifen.web.words import plugin_label
 
 bp = Blueprint("admin_audit", __name__)
 PAGE_SIZE = 50
@@ -70,17 +71,17 @@ def _filters(session) -> tuple[dict, dict, list]:
 
 
 def _rows(session, events):
-    actors = words.Actors(session, events)
+    actors = words.Actors(session, [e.actor for e in events])
     rounds = words.rounds_named(session, events)
     for event in events:
         target = words.object_label(event.target_type)
         if event.target_type == "round" and str(event.target_id or "").isdigit() and int(event.target_id) in rounds:
             target = f"{target} {rounds[int(event.target_id)]}"
         elif event.target_type == "plugin" and event.target_id:
-            target = f"{target} {words.plugin_label(event.target_id)}"
+            target = f"{target} {plugin_label(event.target_id)}"
         yield {"seq": event.seq, "at": _local(event.at), "who": actors.label(event.actor),
                "what": words.action_label(event.action), "object": target,
-               "details": words.detail_rows(event.details, rounds)}
+               "details": words.detail_rows(event.details, rounds, action=event.action, target=event.target_id)}
 
 
 @bp.get("/audit")
@@ -115,7 +116,7 @@ def trail_csv():
                              .limit(CSV_ROWS)).all()
     header = [_("Number"), _("Time"), _("Who"), _("What"), _("Object"), _("Details")]
     lines = ([row["seq"], row["at"].strftime("%Y-%m-%d %H:%M:%S"), row["who"], str(row["what"]), str(row["object"]),
-              "; ".join(f"{label}: {value}" for label, value in row["details"])] for row in _rows(session, events))
+              "; ".join(f"{d.label}: {d.value}" for d in row["details"])] for row in _rows(session, events))
     response = Response(b"".join(csv_chunks([header, *lines])), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename=audit-{clock.today().isoformat()}.csv"
     return response

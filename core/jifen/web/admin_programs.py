@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from jifen.points import applications
+from jifen.points import applications, rules
 
 from jifen.programs import offers
 
@@ -27,6 +28,8 @@ from jifen.jobs import work as job_work
 from jifen.db.session import get_session
 from jifen.models import Job, Objection, ProgramApplication, ProgramRound, Publication, RankingRun
 from jifen.plugin import fields as item_forms
+from jifen.web import words
+from jifen.web.audit_words import Actors
 from jifen.web.forms import EmptyForm
 from jifen.web.loading import get_or_404
 from jifen.http.security import roles_required
@@ -106,12 +109,14 @@ def _round_page(found: ProgramRound, *, errors: dict | None = None, values: dict
     runs = list(session.scalars(select(RankingRun).where(RankingRun.round_id == found.id)
                                 .order_by(RankingRun.created_at.desc())))
     latest = state.latest
+    objections = publication.objections_of(session, latest) if latest else []
+    deciders = Actors(session, [o.decided_by for o in objections if o.decided_by])
     today = clock.today()
     period_ends = period_end(today, program.publication_days) if program is not None else None
     offer_deadline = add_working_days(today, offers.offer_days(session, program)) if program is not None else None
     return render("admin/round.html", round=found, program=program or programs.declared_program(found.program_key),
                   state=state, allowed=state.allowed(), counts=counts, total=sum(counts.values()), runs=runs,
-                  latest=latest, objections=publication.objections_of(session, latest) if latest else [],
+                  latest=latest, objections=objections, deciders=deciders,
                   offers=offers.offers_of(session, found), changes=programs.changes_of(session, found),
                   ranking_job=jobs.latest_job(session, "round", found.id, kind="ranking.run"),
                   period_ends=period_ends, offer_deadline=offer_deadline, today=today,
@@ -258,8 +263,14 @@ def decide_objection(objection_id: int):
     session = get_session()
     objection = get_or_404(Objection, objection_id)
     found_publication = session.get(Publication, (objection.tenant_id, objection.publication_id))
+    decision = request.form.get("decision")
+    if decision not in ("dismissed", "upheld"):
+        found = get_or_404(ProgramRound, found_publication.round_id)
+        return _round_page(found, status=400, errors={f"decision-{objection.id}": [
+            _("Choose the outcome of the re-check: dismissed or upheld.")]},
+            values={f"outcome-{objection.id}": request.form.get("outcome", "")})
     return _act(found_publication.round_id,
-                lambda db: publication.decide(db, objection, request.form.get("decision") == "upheld",
+                lambda db: publication.decide(db, objection, decision == "upheld",
                                               request.form.get("outcome", ""), actor=current_user.actor),
                 lambda _result: _("The re-check is recorded."))
 
@@ -296,7 +307,7 @@ def job_detail(job_id: int):
     waiting = job.state == "queued" and not backends.queue_status()["ok"]
     return render("admin/job.html", job=job, round=found, phase=phase, done=done, total=total, waiting=waiting,
                   label=jobs.job_label(job.kind), error=job_work.error_text(job, str(get_locale())),
-                  refresh=job.state in ("queued", "running"))
+                  refresh=job.state in ("queued", "running"), csrf_form=EmptyForm())
 
 
 @bp.post("/runs/<int:run_id>/current")
@@ -338,7 +349,9 @@ def simulate(round_id: int):
     asks_quota = program.quota_mode in ("headcount", "cutoff")
     towns = sorted(found.sub_quotas or {}) if program.quota_mode == "headcount" else []
     values = {"quota": "" if found.quota is None else str(found.quota),
-              **{f"sub-{i}": str(found.sub_quotas[town]) for i, town in enumerate(towns)}, "set": ""}
+              **{f"sub-{i}": str(found.sub_quotas[town]) for i, town in enumerate(towns)}, "setting": "", "value": ""}
+    settings = [(path, label) for item in rules.county_item_types(session).values()
+                for path, label in words.numeric_settings(item)]
     values.update({name: request.values[name].strip() for name in values if name in request.values})
     errors: dict = {}
     form = EmptyForm()
@@ -356,15 +369,15 @@ def simulate(round_id: int):
                 ranking.checked_places(program.quota_mode, quota, subs)
             except ranking.RankingError as exc:
                 errors["quota"] = exc.message
-        setting = values["set"]
+        setting = _setting_typed(values, dict(settings), errors)
         if setting:
             try:
                 ranking.changed_rules(session, found, ranking.parse_setting(setting))
-            except ranking.RankingError as exc:
-                errors["set"] = exc.message
+            except ranking.RankingError:
+                errors["value"] = _("The points tables do not allow this value for that setting.")
         unchanged = quota == found.quota and subs == {town: found.sub_quotas[town] for town in towns}
         if not errors and unchanged and not setting:
-            errors["quota" if asks_quota else "set"] = _(
+            errors["quota" if asks_quota else "setting"] = _(
                 "Change the quota, a sub-quota or a points value: unchanged, the simulation would repeat the ranking.")
         if not errors:
             job = jobs.enqueue(session, "ranking.simulate", actor=current_user.actor,
@@ -379,7 +392,27 @@ def simulate(round_id: int):
     current = publication.current_run(session, found)
     current_subs = {sub.name: sub for sub in ranking.sub_quotas_of_run(session, current)} if current else {}
     return render("admin/simulate.html", round=found, errors=errors, values=values, form=form, asks_quota=asks_quota,
-                  towns=list(enumerate(towns)), current=current, current_subs=current_subs), 400 if errors else 200
+                  towns=list(enumerate(towns)), current=current, current_subs=current_subs,
+                  settings=settings), 400 if errors else 200
+
+
+def _setting_typed(values: dict, settings: dict[str, str], errors: dict) -> str:
+    """The points value to change, as ``item.key=value`` (the ranking's form of it), from the two fields:
+    a setting chosen from the list and a number; empty when neither is filled in."""
+    path, typed = values["setting"], values["value"]
+    if not path and not typed:
+        return ""
+    if path not in settings:
+        errors["setting"] = _("Choose the points value to change from the list.")
+        return ""
+    try:
+        number = Decimal(typed)
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not typed.isascii() or not number.is_finite():
+        errors["value"] = _("Enter the new points value as a number, such as 70 or 2.5.")
+        return ""
+    return f"{path}={typed}"
 
 
 def _whole_places(text: str, field: str, errors: dict, message: str) -> int | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
+from jifen.web import words
+from jifen.web.audit_words import Actors
 from jifen.text import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -28,7 +30,7 @@ bp = Blueprint("admin_tokens", __name__)
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Name (which system uses it)"), validators=[Length(max=100)])
-    scopes = SelectMultipleField(_l("Scopes"), choices=[(key, f"{key}: {text}") for key, text in tokens.SCOPES.items()],
+    scopes = SelectMultipleField(_l("Scopes"), choices=[],
                                  widget=widgets.ListWidget(prefix_label=False),
                                  option_widget=widgets.CheckboxInput(), validate_choice=False)
     department = SelectField(_l("Department (for the verification scopes)"), choices=[], validate_choice=False)
@@ -38,12 +40,17 @@ def _form(fresh: bool = False) -> TokenForm:
     form = TokenForm(formdata=None) if fresh else TokenForm()
     lang = "zh" if current_locale().startswith("zh") else "en"
     form.department.choices = [("", "—")] + [(key, names.get(lang, key)) for key, names in accounts.departments().items()]
+    form.scopes.choices = [(key, f"{words.scope_label(key)}: {text}") for key, text in tokens.SCOPES.items()]
     return form
 
 
 def _page(form: TokenForm, new_token: str | None = None):
-    return form_page("admin/tokens.html", form, tokens=tokens.tokens(get_session()), new_token=new_token,
-                     revoke_form=EmptyForm(), departments=accounts.departments())
+    session = get_session()
+    listed = tokens.tokens(session)
+    actors = Actors(session, [t.created_by for t in listed])
+    return form_page("admin/tokens.html", form, tokens=listed, new_token=new_token, revoke_form=EmptyForm(),
+                     departments=accounts.departments(), creators={t.created_by: actors.label(t.created_by)
+                                                                    for t in listed})
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

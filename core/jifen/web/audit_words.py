@@ -7,15 +7,17 @@ for is shown as "another change", never as the key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jifen.identity import masking
+from jifen.jobs.kinds import job_label
 from jifen.models import ApiToken, AuditEvent, ProgramRound, User
 from jifen.text import lazy_gettext as _l
+from jifen.web import words
 
 ACTIONS = {
     "api_token.created": _l("API token made"),
@@ -85,7 +87,7 @@ OBJECTS = {
 }
 
 DETAILS = {
-    "round": _l("Round"), "run": _l("Ranking run"), "kind": _l("Kind"), "digest": _l("Digest"),
+    "round": _l("Round"), "rounds": _l("Rounds"), "run": _l("Ranking run"), "kind": _l("Kind"), "digest": _l("Digest"),
     "department": _l("Department"), "departments": _l("Departments"), "before": _l("Before"), "after": _l("After"),
     "rule_version": _l("Rule version"), "role": _l("Role"), "prefix": _l("Token starts with"), "name": _l("Name"),
     "mobile": _l("Mobile number"), "items": _l("Score items"), "item_type": _l("Score item"), "total": _l("Points"),
@@ -102,42 +104,21 @@ DETAILS = {
 }
 OTHER_DETAIL = _l("More")
 
-ACTORS = {
-    "anonymous": _l("A visitor (not logged in)"), "cli": _l("The command line"), "system": _l("The platform"),
-    "notifications": _l("The platform"), "simulation": _l("A simulation"), "verify": _l("The platform"),
-}
-
-
-ROLES = {"admin": _l("County administrator"), "reviewer": _l("Reviewer"), "applicant": _l("Applicant")}
-
-
 COUNTY_FIELDS = {
     "name_zh": _l("Name in Chinese"), "name_en": _l("Name in English"), "hotline": _l("Hotline"),
     "primary_color": _l("Main colour"), "accent_color": _l("Accent colour"), "logo": _l("Logo"),
     "settings": _l("Settings"), "hosts": _l("Web addresses"), "time_zone": _l("Time zone"),
 }
 
-
-def _language() -> str:
-    from flask_babel import get_locale
-
-    return "zh" if str(get_locale() or "").startswith("zh") else "en"
+# Details whose values are data to show as recorded (digests, token prefixes, file names), never words.
+DATA_DETAILS = frozenset({"digest", "prefix", "file_name", "name", "mobile", "email", "number", "sha256"})
 
 
-def plugin_label(key: str) -> str:
-    """A plugin by what it adds: its program's or score item's name in the reader's language."""
-    from jifen.plugin.manager import catalog
-
-    info = catalog().get(key)
-    adds = (info.programs + info.score_items) if info else ()
-    return adds[0].name(_language()) if adds else str(_l("A plugin without a program or score item"))
-
-
-def _department(key: str) -> str:
-    from jifen.identity.accounts import departments
-
-    names = departments().get(key)
-    return (names or {}).get(_language()) or str(_l("A department no longer in the county's list"))
+@dataclass(frozen=True)
+class Detail:
+    label: str
+    value: str
+    data: bool = False  # shown as recorded: the page marks it translate="no"
 
 
 def action_label(action: str):
@@ -151,10 +132,10 @@ def object_label(target_type: str | None):
 class Actors:
     """Who did it, as names: accounts masked as staff need (张*明 · 139****0003), tokens by their name."""
 
-    def __init__(self, session: Session, events: Iterable[AuditEvent]) -> None:
+    def __init__(self, session: Session, actors: Iterable[str]) -> None:
         user_ids, token_ids = set(), set()
-        for event in events:
-            kind, _, ident = event.actor.partition(":")
+        for actor in actors:
+            kind, _, ident = (actor or "").partition(":")
             if ident.isdigit():
                 (user_ids if kind == "user" else token_ids if kind == "token" else set()).add(int(ident))
         self.users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
@@ -170,9 +151,7 @@ class Actors:
         if kind == "token" and ident.isdigit():
             token = self.tokens.get(int(ident))
             return str(_l("API token %(name)s", name=token.name)) if token else str(_l("A removed API token"))
-        if kind == "platform":
-            return str(_l("Platform administrator %(name)s", name=ident))
-        return str(ACTORS.get(kind, _l("The platform")))
+        return words.actor_label(actor)
 
 
 def rounds_named(session: Session, events: Iterable[AuditEvent]) -> dict[int, str]:
@@ -185,37 +164,65 @@ def rounds_named(session: Session, events: Iterable[AuditEvent]) -> dict[int, st
 
 
 def value_text(value, rounds: dict[int, str] | None = None, key: str | None = None) -> str:
-    """A detail's value as text: lists joined, nested values as ``label: value`` pairs, rounds by name."""
+    """A detail's value as text: lists joined, nested values as ``label: value`` pairs, keys as words."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return str(_l("yes") if value else _l("no"))
-    if key == "round" and rounds and str(value).isdigit() and int(value) in rounds:
+    if key in ("round", "rounds") and rounds and str(value).isdigit() and int(value) in rounds:
         return rounds[int(value)]
+    if key == "scopes" and isinstance(value, list):
+        return words.scopes_label(value)
     if isinstance(value, list):
         return ", ".join(value_text(v, rounds, key) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{DETAILS.get(k, k)}: {value_text(v, rounds, k)}" for k, v in value.items()) or "—"
-    if key == "role" and value in ROLES:
-        return str(ROLES[value])
-    if key in ("department", "departments") and isinstance(value, str):
-        return _department(value)
-    if key == "items" and isinstance(value, str):
-        return plugin_label(value)
-    if key == "changed" and isinstance(value, str):
+        return "; ".join(f"{DETAILS.get(k, OTHER_DETAIL)}: {value_text(v, rounds, k)}" for k, v in value.items()) or "—"
+    if not isinstance(value, str):
+        return str(value)
+    if key == "role":
+        return words.role_label(value)
+    if key in ("department", "departments"):
+        return words.department_label(value)
+    if key == "items":
+        return words.plugin_label(value)
+    if key in ("program", "item_type"):
+        return words.declaration_label(value)
+    if key == "relation":
+        return words.relation_label(value)
+    if key == "note":
+        return words.rule_note(value)
+    if key == "changed":
         kind, _, name = value.partition(":")
-        return plugin_label(name) if kind == "plugin" and name else str(COUNTY_FIELDS.get(value, OTHER_DETAIL))
-    return str(value)
+        return words.plugin_label(name) if kind == "plugin" and name else str(COUNTY_FIELDS.get(value, OTHER_DETAIL))
+    if key == "kind":
+        return str(job_label(value))
+    named = {"stage": STAGES, "outcome": OUTCOMES, "language": LANGUAGES}.get(key or "")
+    if named is not None:
+        return str(named.get(value, _l("another value")))
+    return value
 
 
-def detail_rows(details: dict | None, rounds: dict[int, str] | None = None) -> list[tuple[str, str]]:
-    """(label, value) per detail; details the core has no label for are shown under "More"."""
-    rows, more = [], {}
-    for key, value in (details or {}).items():
+STAGES = {"provisional": _l("Provisional list"), "final": _l("Final list")}
+OUTCOMES = {"allocated": _l("Allocated"), "waitlisted": _l("Waiting list"), "below_threshold": _l("Below the threshold"),
+            "dismissed": _l("Dismissed"), "upheld": _l("Upheld"), "accepted": _l("Accepted"), "declined": _l("Declined"),
+            "expired": _l("Expired"), "offered": _l("Offered"), "verified": _l("Verified"), "rejected": _l("Not accepted")}
+LANGUAGES = {"zh_Hans_CN": _l("Chinese"), "en": _l("English")}
+
+
+def detail_rows(details: dict | None, rounds: dict[int, str] | None = None, *, action: str = "",
+                target: str | None = None) -> list[Detail]:
+    """The details of an event as labelled values. A plugin's settings change shows what changed, by the
+    labels of its settings schema; details the core has no label for are counted, never shown as keys."""
+    details = dict(details or {})
+    if action == "plugin.settings_changed" and target:
+        return [Detail(label, value) for label, value in
+                words.settings_changes(target, details.get("before"), details.get("after"))]
+    rows, unknown = [], 0
+    for key, value in details.items():
         if key in DETAILS:
-            rows.append((str(DETAILS[key]), value_text(value, rounds, key)))
+            rows.append(Detail(str(DETAILS[key]), value_text(value, rounds, key), key in DATA_DETAILS))
         else:
-            more[key] = value
-    if more:
-        rows.append((str(OTHER_DETAIL), json.dumps(list(more.values()), ensure_ascii=False, default=str)[1:-1]))
+            unknown += 1
+    if unknown:
+        rows.append(Detail(str(OTHER_DETAIL), str(_l("%(n)d more recorded values", n=unknown))))
     return rows

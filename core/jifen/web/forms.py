@@ -7,10 +7,11 @@ from flask_wtf import FlaskForm
 import re
 
 from wtforms import (
-    BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+    BooleanField, DateField, EmailField, HiddenField, PasswordField, RadioField, SelectField, SelectMultipleField,
+    StringField,
     TextAreaField, widgets,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from jifen.identity import accounts, national_id, passwords
 
@@ -143,6 +144,9 @@ class SupplementForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[
-        ("verified", _l("Verify")), ("supplement_requested", _l("Ask for a supplement")), ("rejected", _l("Reject"))])
+    """The reviewer's decision: radio buttons with no default, so nothing is decided by not choosing."""
+
+    decision = RadioField(_l("Decision"), choices=[
+        ("verified", _l("Verify")), ("supplement_requested", _l("Ask for a supplement")), ("rejected", _l("Reject"))],
+        validators=[InputRequired(message=_l("Choose a decision: verify, ask for a supplement or reject."))])
     reason = TextAreaField(_l("Reason (the applicant reads it)"), validators=[Length(max=2000)])

@@ -66,7 +66,10 @@ NOTE_LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    from jifen.web import words
+
     babel.init_app(app, locale_selector=_select_locale)
+    app.jinja_env.globals["words"] = words  # keys in words: plugins, departments, scopes, quota modes...
     app.before_request(_remember_choice)
 
     @app.context_processor

@@ -28,9 +28,10 @@ from jifen.errors import ApplicationError
 from jifen.http.security import login_manager
 from jifen.identity import accounts, national_id, passwords
 from jifen.models import ProgramRound, Tenant
-from jifen.plugin.manager import catalog, message_channels_of
+from jifen.plugin.manager import catalog
 from jifen.programs import states
 from jifen.text import lazy_gettext as _l
+from jifen.web import words
 from jifen.web.forms import add_error
 from jifen.web.i18n import current_locale
 from jifen.web.navigation import form_page
@@ -57,30 +58,10 @@ def _lang() -> str:
     return current_locale().split("_")[0]
 
 
-def _added(name: str, lang: str) -> tuple[list[str], bool]:
-    """What plugin ``name`` adds, in words (programs, score items, message channels), and whether it is
-    a message channel plugin (one declares its channel only once the platform has set it up)."""
-    info = catalog()[name]
-    words = [d.name(lang) for d in (*info.programs, *info.score_items)]
-    channel_plugin, channels = message_channels_of(name)
-    words += [str(channel.label) for channel in channels]
-    return words, channel_plugin
-
-
-def plugin_words(name: str, lang: str) -> str:
-    """A plugin in words (its own name is a key, never shown)."""
-    if name not in catalog():
-        return _("A plugin no longer installed")
-    words, channel = _added(name, lang)
-    if words:
-        return ("、" if lang == "zh" else ", ").join(words)
-    return _("A message channel not set up on this platform") if channel else _("A plugin that adds nothing to name")
-
-
 def _plugin_choices(lang: str) -> list[tuple[str, str]]:
     """The plugins a person can tell apart by what they add; the others are on the county's plugins page."""
-    named = {name: _added(name, lang)[0] for name in catalog()}
-    return sorted(((name, plugin_words(name, lang)) for name, words in named.items() if words), key=lambda c: c[1])
+    adding = [name for name in catalog() if words.plugin_adds(name)[0]]
+    return sorted(((name, words.plugin_label(name)) for name in adding), key=lambda c: c[1])
 
 
 # --- every county side by side ---------------------------------------------------------------------
@@ -116,7 +97,7 @@ def _county_line(session, tenant: Tenant, lang: str, program_names: dict[str, ob
                            r.name, r.opens_on, r.closes_on, str(states.state_of(session, r, today).label))
                  for r in rounds]
     return CountyLine(ref.slug, ref.name_zh if lang == "zh" else ref.name_en, [h.host for h in tenant.hosts],
-                      [plugin_words(name, lang) for name in enabled], lines)
+                      [words.plugin_label(name) for name in enabled], lines)
 
 
 @bp.get("/counties")

@@ -23,6 +23,8 @@ import marshmallow as ma
 from jifen import toolkit as tk
 
 ZERO = Decimal("0")
+POINTS = {"zh": "分", "en": "points"}
+YEARS_OF_AGE = {"zh": "岁", "en": "years of age"}
 
 
 class AgeInput(ma.Schema):
@@ -30,10 +32,19 @@ class AgeInput(ma.Schema):
 
 
 class AgeBand(ma.Schema):
-    min_age = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=120))
-    max_age = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=120))
-    points = ma.fields.Decimal(required=True, as_string=True, validate=ma.validate.Range(min=0, max=500))
-    per_year_younger = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
+    min_age = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=120), metadata={
+        "label": {"zh": "起始年龄", "en": "From age"}, "unit": YEARS_OF_AGE,
+        "help": {"zh": "本档的最小年龄（含）。", "en": "The youngest age in the band (included)."}})
+    max_age = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=120), metadata={
+        "label": {"zh": "截止年龄", "en": "To age"}, "unit": YEARS_OF_AGE,
+        "help": {"zh": "本档的最大年龄（含）。", "en": "The oldest age in the band (included)."}})
+    points = ma.fields.Decimal(required=True, as_string=True, validate=ma.validate.Range(min=0, max=500), metadata={
+        "label": {"zh": "截止年龄的分值", "en": "Points at the oldest age"}, "unit": POINTS,
+        "help": {"zh": "年龄等于截止年龄时加的分。", "en": "What an applicant of the band's oldest age earns."}})
+    per_year_younger = ma.fields.Decimal(
+        load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100), metadata={
+            "label": {"zh": "每小一岁加分", "en": "Points per year younger"}, "unit": POINTS,
+            "help": {"zh": "比截止年龄每小一岁另加的分。", "en": "Added for each year below the band's oldest age."}})
 
     @ma.validates_schema
     def _ordered(self, data, **kwargs):
@@ -42,7 +53,10 @@ class AgeBand(ma.Schema):
 
 
 class AgeSettings(tk.ItemSettings):
-    bands = ma.fields.List(ma.fields.Nested(AgeBand), load_default=list)
+    bands = ma.fields.List(ma.fields.Nested(AgeBand), load_default=list, metadata={
+        "label": {"zh": "年龄分档", "en": "Age bands"},
+        "help": {"zh": "按申请人年龄所在的第一档计分，不在任何一档的不加分。",
+                 "en": "The first band that holds the applicant's age counts; an age in no band earns nothing."}})
 
 
 def _date(value) -> date:

@@ -40,10 +40,18 @@ class AwardInput(ma.Schema):
 
 
 class AwardSettings(tk.ItemSettings):
-    points = tk.level_points(LEVELS)
-    level_caps = tk.level_points(LEVELS)
-    share_cap_above_county = ma.fields.Boolean(load_default=False, metadata={"label": {
-        "zh": "地市级及以上共用一个上限", "en": "Prefecture and higher levels share one cap"}})
+    points = tk.level_points(
+        LEVELS, choices=LEVEL_NAMES, label={"zh": "每次表彰加分", "en": "Points per award"},
+        help={"zh": "每获得一次该级别表彰加的分；未填的级别不加分。",
+              "en": "Points for each award at the level; a level left empty earns nothing."})
+    level_caps = tk.level_points(
+        LEVELS, choices=LEVEL_NAMES, label={"zh": "各级别封顶分值", "en": "Cap per level"},
+        help={"zh": "同一级别的表彰合计最多计的分，不填则不封顶。",
+              "en": "The most the awards of one level count together; leave it empty for no cap."})
+    share_cap_above_county = ma.fields.Boolean(load_default=False, metadata={
+        "label": {"zh": "地市级及以上共用一个上限", "en": "Prefecture and higher levels share one cap"},
+        "help": {"zh": "勾选后，地市级、省部级和国家级表彰合计按地市级的封顶分值计。",
+                 "en": "If ticked, prefecture, province and national awards together have the prefecture's cap."}})
 
 
 def score(verified: dict, settings: dict) -> Decimal:

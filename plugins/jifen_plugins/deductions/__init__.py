@@ -37,14 +37,26 @@ class DeductionInput(ma.Schema):
 
 
 class Penalty(ma.Schema):
-    points = ma.fields.Decimal(required=True, as_string=True, validate=ma.validate.Range(min=-1000, max=0))
-    window_years = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=50))
+    points = ma.fields.Decimal(required=True, as_string=True, validate=ma.validate.Range(min=-1000, max=0), metadata={
+        "label": {"zh": "每次扣分", "en": "Points per decision"}, "unit": {"zh": "分", "en": "points"},
+        "help": {"zh": "每个决定扣的分，填负数（如 -10）或 0。",
+                 "en": "What each decision costs, as a negative number (such as -10) or 0."}})
+    window_years = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=50),
+                                    metadata={
+        "label": {"zh": "扣分有效期", "en": "Counts for"}, "unit": {"zh": "年", "en": "years"},
+        "help": {"zh": "决定作出满此年数后不再扣分，不填则一直扣分。",
+                 "en": "A decision stops counting once it is this many full years old; leave it empty for always."}})
+
+
+def _penalty(kind: str) -> ma.fields.Nested:
+    """The county's deduction for one kind of decision; the kind's name is its label. Left out: costs nothing."""
+    return ma.fields.Nested(Penalty, load_default=None, allow_none=True, metadata={"label": KIND_NAMES[kind]})
 
 
 class DeductionSettings(tk.ItemSettings):
-    criminal_penalty = ma.fields.Nested(Penalty, load_default=None, allow_none=True)
-    detention = ma.fields.Nested(Penalty, load_default=None, allow_none=True)
-    false_materials = ma.fields.Nested(Penalty, load_default=None, allow_none=True)
+    criminal_penalty = _penalty("criminal_penalty")
+    detention = _penalty("detention")
+    false_materials = _penalty("false_materials")
 
 
 def _date(value) -> date:

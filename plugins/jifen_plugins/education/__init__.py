@@ -29,7 +29,10 @@ class EducationInput(ma.Schema):
 
 
 class EducationSettings(tk.ItemSettings):
-    points = tk.level_points(LEVELS)
+    points = tk.level_points(
+        LEVELS, choices=LEVEL_NAMES, label={"zh": "各学历加分", "en": "Points per level"},
+        help={"zh": "按申请人最高学历计一次分；未填的学历不加分。",
+              "en": "The applicant's highest level counts once; a level left empty earns nothing."})
 
 
 score = tk.level_scorer("level")

@@ -44,8 +44,9 @@ ADDRESS = ma.validate.Email()
 class EmailSettings(ma.Schema):
     """The county's settings (``[plugins.email.settings]`` in its tenant.toml)."""
 
-    reply_to = ma.fields.String(load_default=None, allow_none=True, validate=ADDRESS, metadata={"label": {
-        "zh": "回复地址（县里的办公邮箱，可不填）", "en": "Reply-to address (the county office's, optional)"}})
+    reply_to = ma.fields.String(load_default=None, allow_none=True, validate=ADDRESS, metadata={
+        "label": {"zh": "回复地址（县里的办公邮箱，可不填）", "en": "Reply-to address (the county office's, optional)"},
+        "help": {"zh": "申请人回复邮件时发往此地址。", "en": "Where an applicant's reply to a message goes."}})
 
 
 class ConfigurationError(ValueError):

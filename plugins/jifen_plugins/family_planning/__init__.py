@@ -41,7 +41,10 @@ class FamilyPlanningInput(ma.Schema):
 
 
 class FamilyPlanningSettings(tk.ItemSettings):
-    points = tk.level_points(KINDS)
+    points = tk.level_points(
+        KINDS, choices=KIND_NAMES, label={"zh": "各类证明加分", "en": "Points per certificate"},
+        help={"zh": "按申请人分值最高的一项证明计分；未填的类别不加分。",
+              "en": "The applicant's certificate worth the most counts; a kind left empty earns nothing."})
 
 
 score = tk.level_scorer("kind")

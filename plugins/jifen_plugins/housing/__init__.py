@@ -17,6 +17,7 @@ import marshmallow as ma
 from jifen import toolkit as tk
 
 ZERO = Decimal("0")
+POINTS = {"zh": "分", "en": "points"}
 TENURES = ("own", "rent")
 TENURE_NAMES = {
     "own": {"zh": "自有住房", "en": "Own home"},
@@ -34,8 +35,14 @@ class HousingInput(ma.Schema):
 
 
 class HousingSettings(tk.ItemSettings):
-    own_per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
-    rent_per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
+    own_per_year = ma.fields.Decimal(
+        load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100), metadata={
+        "label": {"zh": "自有住房每年加分", "en": "Own home: points per year"}, "unit": POINTS,
+        "help": {"zh": "自购房之日起每满一年加的分。", "en": "Added for each full year since the purchase."}})
+    rent_per_year = ma.fields.Decimal(
+        load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100), metadata={
+        "label": {"zh": "租赁住房每年加分", "en": "Rented home: points per year"}, "unit": POINTS,
+        "help": {"zh": "租赁登记之日起每满一年加的分。", "en": "Added for each full year since the tenancy was registered."}})
 
 
 def _date(value) -> date:

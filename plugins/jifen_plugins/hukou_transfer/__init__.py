@@ -10,8 +10,14 @@ from jifen import toolkit as tk
 
 
 class HukouTransferSettings(tk.ProgramSettings):
-    threshold = ma.fields.Decimal(load_default=Decimal("60"), as_string=True, validate=ma.validate.Range(min=0))
-    second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
+    threshold = ma.fields.Decimal(load_default=Decimal("60"), as_string=True, validate=ma.validate.Range(min=0), metadata={
+        "label": {"zh": "入户分值线", "en": "Threshold"}, "unit": {"zh": "分", "en": "points"},
+        "help": {"zh": "积分达到此分值的新居民方可申请入户。", "en": "Applicants need at least these points."}})
+    second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100), metadata={
+        "label": {"zh": "第二轮名额上限", "en": "Second-round cap"}, "unit": {"zh": "%", "en": "%"},
+        "help": {"zh": "第二轮中，一个镇（街道）的申请人最多占用的剩余名额，按本镇（街道）名额的百分比计。",
+                 "en": "In the second round, one town's applicants take at most this share of the town's own "
+                       "quota from the places left over."}})
 
 
 class HukouApplication(ma.Schema):

@@ -23,6 +23,7 @@ import marshmallow as ma
 from jifen import toolkit as tk
 
 ZERO = Decimal("0")
+POINTS = {"zh": "分", "en": "points"}
 KINDS = ("investment", "income_tax")
 KIND_NAMES = {
     "investment": {"zh": "投资（注册资本出资）", "en": "Investment (capital paid in)"},
@@ -41,14 +42,27 @@ class InvestmentTaxInput(ma.Schema):
 
 
 class Rate(ma.Schema):
-    points = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=1000))
-    unit = ma.fields.Decimal(load_default=Decimal("1"), as_string=True, validate=ma.validate.Range(min=1))
-    whole_units = ma.fields.Boolean(load_default=True)
+    points = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=1000), metadata={
+        "label": {"zh": "每个计分单位加分", "en": "Points per unit"}, "unit": POINTS,
+        "help": {"zh": "金额每达到一个计分单位加的分。", "en": "Points for each unit of the amount."}})
+    unit = ma.fields.Decimal(load_default=Decimal("1"), as_string=True, validate=ma.validate.Range(min=1), metadata={
+        "label": {"zh": "计分单位", "en": "Unit"}, "unit": {"zh": "元", "en": "yuan"},
+        "help": {"zh": "多少元算一个计分单位，如每 10 万元加分填 100000。",
+                 "en": "How many yuan make one unit: 100000 for points per 100,000 yuan."}})
+    whole_units = ma.fields.Boolean(load_default=True, metadata={
+        "label": {"zh": "只计满整单位", "en": "Count full units only"},
+        "help": {"zh": "勾选后，不足一个计分单位的金额不加分。", "en": "If ticked, part of a unit earns nothing."}})
 
 
 class TaxRate(Rate):
-    window_years = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=1, max=20))
-    average = ma.fields.Boolean(load_default=False)
+    window_years = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=1, max=20), metadata={
+        "label": {"zh": "计分年度数", "en": "Tax years counted"}, "unit": {"zh": "年", "en": "years"},
+        "help": {"zh": "只计最近几个已结束的纳税年度。", "en": "Only this many of the last completed tax years count."}})
+    average = ma.fields.Boolean(load_default=False, metadata={
+        "label": {"zh": "按年均纳税额计分", "en": "Score the yearly average"},
+        "help": {"zh": "勾选后，按计分年度内的年均纳税额计分，一般同时取消“只计满整单位”。",
+                 "en": "If ticked, the points are for the yearly average over the tax years counted; "
+                       "untick “count full units only” with it."}})
 
 
 def _no_rate() -> dict:
@@ -60,8 +74,12 @@ def _no_tax_rate() -> dict:
 
 
 class InvestmentTaxSettings(tk.ItemSettings):
-    investment = ma.fields.Nested(Rate, load_default=_no_rate)
-    income_tax = ma.fields.Nested(TaxRate, load_default=_no_tax_rate)
+    investment = ma.fields.Nested(Rate, load_default=_no_rate, metadata={
+        "label": KIND_NAMES["investment"],
+        "help": {"zh": "按在本县企业的出资额计分。", "en": "Points for capital paid into a business in the county."}})
+    income_tax = ma.fields.Nested(TaxRate, load_default=_no_tax_rate, metadata={
+        "label": KIND_NAMES["income_tax"],
+        "help": {"zh": "按每个纳税年度缴纳的个人所得税计分。", "en": "Points for the income tax paid in each tax year."}})
 
 
 def _points(amount: Decimal, rate: dict) -> Decimal:

@@ -12,11 +12,18 @@ import marshmallow as ma
 from jifen import toolkit as tk
 
 
+YEARS_OF_AGE = {"zh": "岁", "en": "years of age"}
+
+
 class KindergartenSettings(tk.ProgramSettings):
     min_child_age = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=2, max=6), metadata={
-        "label": {"zh": "最小入园年龄（8月31日）", "en": "Youngest age (on 31 August)"}})
+        "label": {"zh": "最小入园年龄（8月31日）", "en": "Youngest age (on 31 August)"}, "unit": YEARS_OF_AGE,
+        "help": {"zh": "子女在入园当年8月31日须已满此年龄。",
+                 "en": "A child must be at least this old on 31 August of the school year."}})
     max_child_age = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=2, max=7), metadata={
-        "label": {"zh": "最大入园年龄（8月31日）", "en": "Oldest age (on 31 August)"}})
+        "label": {"zh": "最大入园年龄（8月31日）", "en": "Oldest age (on 31 August)"}, "unit": YEARS_OF_AGE,
+        "help": {"zh": "子女在入园当年8月31日不得超过此年龄。",
+                 "en": "A child may be at most this old on 31 August of the school year."}})
 
     @ma.validates_schema
     def _range(self, data, **kwargs):

@@ -36,8 +36,13 @@ class PatentInput(ma.Schema):
 
 
 class PatentSettings(tk.ItemSettings):
-    points = tk.level_points(KINDS)
-    window_years = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=1, max=50))
+    points = tk.level_points(
+        KINDS, choices=KIND_NAMES, label={"zh": "每项专利加分", "en": "Points per patent"},
+        help={"zh": "每项授权专利按类型加的分；未填的类型不加分。",
+              "en": "Points for each granted patent, by kind; a kind left empty earns nothing."})
+    window_years = ma.fields.Integer(load_default=5, validate=ma.validate.Range(min=1, max=50), metadata={
+        "label": {"zh": "专利有效年限", "en": "Years a patent counts"}, "unit": {"zh": "年", "en": "years"},
+        "help": {"zh": "授权满此年数的专利不再加分。", "en": "A patent stops counting this many full years after its grant."}})
 
 
 def _date(value) -> date:

@@ -8,8 +8,14 @@ from jifen import toolkit as tk
 
 
 class PublicRentalHousingSettings(tk.ProgramSettings):
-    max_household_income = ma.fields.Integer(load_default=60000, validate=ma.validate.Range(min=0))
-    max_floor_area_per_person = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=0))
+    max_household_income = ma.fields.Integer(load_default=60000, validate=ma.validate.Range(min=0), metadata={
+        "label": {"zh": "家庭年收入上限", "en": "Highest household income per year"}, "unit": {"zh": "元", "en": "yuan"},
+        "help": {"zh": "家庭年收入高于此数的不能申请。", "en": "Households with a higher yearly income cannot apply."}})
+    max_floor_area_per_person = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=0), metadata={
+        "label": {"zh": "人均住房面积上限", "en": "Largest floor area per person"},
+        "unit": {"zh": "平方米", "en": "m²"},
+        "help": {"zh": "现住房人均面积大于此数的不能申请。",
+                 "en": "Households with more floor area per person cannot apply."}})
 
 
 class RentalApplication(ma.Schema):

@@ -35,8 +35,14 @@ class ResidencePermitInput(ma.Schema):
 
 
 class ResidencePermitSettings(tk.ItemSettings):
-    per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
-    grace_years = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=0, max=5))
+    per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100), metadata={
+        "label": {"zh": "每年加分", "en": "Points per year"}, "unit": {"zh": "分", "en": "points"},
+        "help": {"zh": "居住证连续签注每满一年加的分。", "en": "Added for each year of unbroken yearly endorsements."}})
+    grace_years = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=0, max=5), metadata={
+        "label": {"zh": "签注宽限期", "en": "Grace period"}, "unit": {"zh": "年", "en": "years"},
+        "help": {"zh": "最近一次签注晚于本年不超过此年数，年限仍连续计算；否则从头算起。",
+                 "en": "The years still count if the latest endorsement is at most this many years behind; "
+                       "otherwise they restart."}})
 
 
 def unbroken_years(endorsed: list[int], as_of_year: int, grace_years: int = 1) -> int:

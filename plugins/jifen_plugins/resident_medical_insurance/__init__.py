@@ -19,11 +19,18 @@ INSURED = ("self", "child", "spouse")
 
 class ResidentMedicalInsuranceSettings(tk.ProgramSettings):
     threshold = ma.fields.Decimal(load_default=Decimal("40"), as_string=True, validate=ma.validate.Range(min=0),
-                                  metadata={"label": {"zh": "参保分值线", "en": "Threshold (points)"}})
-    cover_spouses = ma.fields.Boolean(load_default=False, metadata={"label": {
-        "zh": "配偶可参保", "en": "Spouses may be covered"}})
+                                  metadata={"label": {"zh": "参保分值线", "en": "Threshold"},
+                                            "unit": {"zh": "分", "en": "points"},
+                                            "help": {"zh": "积分达到此分值方可申请参保。",
+                                                     "en": "Applicants need at least these points."}})
+    cover_spouses = ma.fields.Boolean(load_default=False, metadata={
+        "label": {"zh": "配偶可参保", "en": "Spouses may be covered"},
+        "help": {"zh": "勾选后，申请人也可为已登记的配偶参保。",
+                 "en": "If ticked, an applicant may also insure the spouse declared in their family."}})
     max_child_age = ma.fields.Integer(load_default=17, validate=ma.validate.Range(min=0, max=30), metadata={
-        "label": {"zh": "子女最大年龄", "en": "Oldest age of a covered child"}})
+        "label": {"zh": "子女最大年龄", "en": "Oldest age of a covered child"},
+        "unit": {"zh": "岁", "en": "years of age"},
+        "help": {"zh": "超过此年龄的子女不能参保。", "en": "An older child cannot be insured."}})
 
 
 class MedicalInsuranceApplication(ma.Schema):

@@ -11,9 +11,18 @@ import marshmallow as ma
 from jifen import toolkit as tk
 
 
+YEARS_OF_AGE = {"zh": "岁", "en": "years of age"}
+
+
 class SchoolEnrollmentSettings(tk.ProgramSettings):
-    min_child_age = ma.fields.Integer(load_default=6, validate=ma.validate.Range(min=2, max=15))
-    max_child_age = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=3, max=18))
+    min_child_age = ma.fields.Integer(load_default=6, validate=ma.validate.Range(min=2, max=15), metadata={
+        "label": {"zh": "最小入学年龄（8月31日）", "en": "Youngest age (on 31 August)"}, "unit": YEARS_OF_AGE,
+        "help": {"zh": "子女在入学当年8月31日须已满此年龄。",
+                 "en": "A child must be at least this old on 31 August of the school year."}})
+    max_child_age = ma.fields.Integer(load_default=15, validate=ma.validate.Range(min=3, max=18), metadata={
+        "label": {"zh": "最大入学年龄（8月31日）", "en": "Oldest age (on 31 August)"}, "unit": YEARS_OF_AGE,
+        "help": {"zh": "子女在入学当年8月31日不得超过此年龄。",
+                 "en": "A child may be at most this old on 31 August of the school year."}})
 
 
 class SchoolApplication(ma.Schema):

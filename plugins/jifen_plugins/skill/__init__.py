@@ -49,7 +49,10 @@ class SkillInput(ma.Schema):
 class SkillSettings(tk.ItemSettings):
     """``points``: points per level; a level the county leaves out is worth nothing."""
 
-    points = tk.level_points(LEVELS)
+    points = tk.level_points(
+        LEVELS, choices=LEVEL_NAMES, label={"zh": "各等级及职称加分", "en": "Points per grade or title"},
+        help={"zh": "按申请人最高的一项等级或职称计一次分；未填的不加分。",
+              "en": "The applicant's highest grade or title counts once; one left empty earns nothing."})
 
 
 score = tk.level_scorer("level")

@@ -70,9 +70,14 @@ class SmsSettings(ma.Schema):
         keys=ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
         values=ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
         load_default=dict,
-        metadata={"label": {"zh": "短信模板：消息类型 → 模板代码", "en": "Templates: message kind → template code"}})
+        metadata={"label": {"zh": "短信模板：消息类型 → 模板代码", "en": "Templates: message kind → template code"},
+                  "help": {"zh": "每类消息使用的、已在短信服务商审核通过的模板代码。",
+                           "en": "The gateway-approved template code each kind of message is sent with."}})
     max_param_length = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=500), metadata={
-        "label": {"zh": "模板变量的最大长度（字符）", "en": "Longest template variable (characters)"}})
+        "label": {"zh": "模板变量的最大长度", "en": "Longest template variable"},
+        "unit": {"zh": "个字符", "en": "characters"},
+        "help": {"zh": "超过此长度的变量会被截短，以符合短信服务商的限制。",
+                 "en": "Longer variables are shortened to keep within the gateway's limit."}})
 
 
 def percent_encode(value: str) -> str:

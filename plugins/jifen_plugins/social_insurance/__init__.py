@@ -27,6 +27,7 @@ import marshmallow as ma
 from jifen import toolkit as tk
 
 ZERO = Decimal("0")
+POINTS = {"zh": "分", "en": "points"}
 INSURANCE_TYPES = 5
 
 
@@ -53,15 +54,34 @@ def _no_accrual() -> dict:
 
 
 class Accrual(ma.Schema):
-    per_type_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
-    per_year = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
-    cap = ma.fields.Decimal(load_default=None, allow_none=True, as_string=True, validate=ma.validate.Range(min=0))
+    per_type_year = ma.fields.Decimal(
+        load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100), metadata={
+            "label": {"zh": "每险种每年加分", "en": "Points per insurance type per year"}, "unit": POINTS,
+            "help": {"zh": "每缴费一年，每个参保险种加的分。",
+                     "en": "Added for each year of contributions, for each insurance type paid into."}})
+    per_year = ma.fields.Decimal(
+        load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100), metadata={
+            "label": {"zh": "每年加分（不分险种）", "en": "Points per year, whatever the types"}, "unit": POINTS,
+            "help": {"zh": "每缴费一年加的分，与参保险种数无关。",
+                     "en": "Added for each year of contributions, whatever the number of insurance types."}})
+    cap = ma.fields.Decimal(
+        load_default=None, allow_none=True, as_string=True, validate=ma.validate.Range(min=0), metadata={
+            "label": {"zh": "本项封顶分值", "en": "Cap of this part"}, "unit": POINTS,
+            "help": {"zh": "这一部分最多计的分，不填则不封顶。", "en": "The most this part counts; leave it empty for no cap."}})
 
 
 class SocialInsuranceSettings(tk.ItemSettings):
-    province = ma.fields.Nested(Accrual, load_default=_no_accrual)
-    local = ma.fields.Nested(Accrual, load_default=_no_accrual)
-    min_years = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=60))
+    province = ma.fields.Nested(Accrual, load_default=_no_accrual, metadata={
+        "label": {"zh": "本省缴费", "en": "Contributions in the province"},
+        "help": {"zh": "按在本省累计缴费年限计分。", "en": "Points for all contribution years in the province."}})
+    local = ma.fields.Nested(Accrual, load_default=_no_accrual, metadata={
+        "label": {"zh": "本县（市）缴费", "en": "Contributions in this county"},
+        "help": {"zh": "按其中在本县（市）的缴费年限另外计分。",
+                 "en": "Further points for those of the years paid in this county."}})
+    min_years = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=60), metadata={
+        "label": {"zh": "最低缴费年限", "en": "Fewest contribution years"}, "unit": {"zh": "年", "en": "years"},
+        "help": {"zh": "在本省缴费不满此年数的，社会保险不加分。",
+                 "en": "Fewer contribution years in the province than this earn nothing."}})
 
 
 def _part(accrual: dict, types: int, years: int) -> Decimal:

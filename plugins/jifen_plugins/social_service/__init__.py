@@ -36,9 +36,16 @@ class SocialServiceInput(ma.Schema):
 
 
 class Rate(ma.Schema):
-    points = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100))
-    unit = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    cap = ma.fields.Decimal(load_default=None, allow_none=True, as_string=True, validate=ma.validate.Range(min=0))
+    points = ma.fields.Decimal(load_default=ZERO, as_string=True, validate=ma.validate.Range(min=0, max=100), metadata={
+        "label": {"zh": "每个计分单位加分", "en": "Points per unit"}, "unit": {"zh": "分", "en": "points"},
+        "help": {"zh": "每满一个计分单位加的分。", "en": "Points for each full unit."}})
+    unit = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1), metadata={
+        "label": {"zh": "计分单位", "en": "Unit"},
+        "help": {"zh": "志愿服务每满多少小时、献血每满多少毫升计一次分。",
+                 "en": "How many hours of volunteering, or millilitres of blood, earn the points once."}})
+    cap = ma.fields.Decimal(load_default=None, allow_none=True, as_string=True, validate=ma.validate.Range(min=0), metadata={
+        "label": {"zh": "本类封顶分值", "en": "Cap of this kind"}, "unit": {"zh": "分", "en": "points"},
+        "help": {"zh": "这一类合计最多计的分，不填则不封顶。", "en": "The most this kind counts; leave it empty for no cap."}})
 
 
 def _no_rate() -> dict:
@@ -46,8 +53,8 @@ def _no_rate() -> dict:
 
 
 class SocialServiceSettings(tk.ItemSettings):
-    volunteer = ma.fields.Nested(Rate, load_default=_no_rate)
-    blood = ma.fields.Nested(Rate, load_default=_no_rate)
+    volunteer = ma.fields.Nested(Rate, load_default=_no_rate, metadata={"label": KIND_NAMES["volunteer"]})
+    blood = ma.fields.Nested(Rate, load_default=_no_rate, metadata={"label": KIND_NAMES["blood"]})
 
 
 def score(verified: dict, settings: dict) -> Decimal:
