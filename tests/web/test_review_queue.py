@@ -115,6 +115,18 @@ def test_an_answer_without_a_new_file_or_change_is_unchanged_and_a_changed_decla
     assert 'data-changed="1"' in _row(page, second["items"][0])
     item_page = reviewer.get(f"/jiashan/review/items/{second['items'][0]}?lang=en").get_data(as_text=True)
     assert 'data-change="input"' in item_page and "Master" in item_page
+    # the decision kept the declaration it was made on: the change is shown field by field
+    changed = re.search(r'<table class="table" tabindex="0" data-changed-fields="1">.*?</table>', item_page, re.S)
+    assert changed, item_page
+    before = dict(EDUCATION)["level"]
+    assert ('<th scope="row">Level</th><td>Bachelor&#39;s degree</td><td><strong>Master&#39;s degree</strong>'
+            in changed.group(0)), changed.group(0)
+    unchanged_page = reviewer.get(f"/jiashan/review/items/{first['items'][0]}?lang=en").get_data(as_text=True)
+    assert "data-changed-fields" not in unchanged_page
+    with county("jiashan") as session:
+        decided = session.scalars(select(ItemReview).where(ItemReview.item_id == second["items"][0],
+                                                           ItemReview.decision == "supplement_requested")).one()
+        assert decided.input["level"] == before
 
 
 def test_filters_by_type_overdue_and_supplemented_and_sorts_by_due_or_submitted(county, make_user, client_as, on_day):

@@ -71,6 +71,8 @@ class ItemReview(TenantScoped, Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The declaration as it was decided on (a reviewer's decision; None before core_0014 and for supplements).
+    input: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class EvidenceFile(TenantScoped, Base):

@@ -80,7 +80,8 @@ def decide(session: Session, hooks: CountyHooks, item: DeclaredItem, decision: s
     item.status = decision
     item.reason = reason
     item.decided_at = utcnow()
-    session.add(ItemReview(item_id=item.id, decision=decision, reason=reason, actor=reviewer_actor))
+    session.add(ItemReview(item_id=item.id, decision=decision, reason=reason, actor=reviewer_actor,
+                           input=dict(item.input or {})))
     session.add(StatusEvent(application_id=application.id, status=f"item_{decision}", item_id=item.id,
                             reason=reason, actor=reviewer_actor))
     audit.record(session, f"item.{decision}", actor=reviewer_actor, target_type="item", target_id=item.id,
@@ -225,8 +226,9 @@ def last_decisions(session: Session, items: Collection[DeclaredItem]) -> dict[in
 
 @dataclass(frozen=True)
 class Changes:
-    """What changed on an item since its last decision. The declared input's earlier values are not kept
-    (the audit trail says only that the applicant changed it), so a change of input is told, not shown."""
+    """What changed on an item since its last decision: the declaration (the decision keeps the one it was
+    made on, so ``decision.input`` holds the earlier values; decisions older than that only tell the change)
+    and the evidence uploaded since."""
 
     decision: ItemReview | None
     input_changed: bool = False

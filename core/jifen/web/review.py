@@ -130,6 +130,17 @@ def described(data: dict, fields: list, lang: str) -> list[tuple[str, str]]:
     return lines
 
 
+def _changed_fields(changes, declared: list[tuple[str, str]], fields: list, lang: str) -> list[tuple[str, str, str]]:
+    """(label, as decided, as declared now) for each field the applicant changed since the last decision,
+    when that decision kept the declaration it was made on."""
+    if changes.decision is None or changes.decision.input is None:
+        return []
+    before = dict(described(changes.decision.input, fields, lang))
+    now = dict(declared)
+    return [(label, before.get(label, "—"), now.get(label, "—"))
+            for label in dict.fromkeys([*before, *now]) if before.get(label, "—") != now.get(label, "—")]
+
+
 def _value_in_words(spec, value, lang: str) -> str:
     if value is None or value == "" or value == []:
         return "—"
@@ -187,9 +198,11 @@ def item(item_id: int):
     files = list(session.scalars(select(EvidenceFile).where(EvidenceFile.item_id == found.id).order_by(EvidenceFile.id)))
     points, note = review.points_of(session, [found]).get(found.id, (None, None))
     changes = review.changes_of(session, found)
+    declared = described(found.input or {}, fields, lang)
     return form_page(
         "review/item.html", form, item=found, item_type=item_type, fields=fields,
-        declared=described(found.input or {}, fields, lang), files=files, inline_types=INLINE_TYPES,
+        declared=declared, changed_fields=_changed_fields(changes, declared, fields, lang), files=files,
+        inline_types=INLINE_TYPES,
         reviews=review.reviews_of(session, found), changes=changes, new_file_ids={f.id for f in changes.new_files},
         supplement_round=review.supplement_rounds(session, [found]).get(found.id, 0),
         points=points, note=note, submitted_on=review.local_day(application.submitted_at), local_day=review.local_day,
