@@ -171,9 +171,10 @@ def _setup_worker(n: int) -> int:
         for first in range(0, len(user_ids), INSERT_BATCH):
             rows = [{
                 "tenant_id": tenant.id, "id": new_id(), "round_id": round_id, "user_id": user_id,
+                "reference": f"BN-{opens_on.year}-{first + index + 1:06d}",  # numbers as jifen.references gives
                 "sub_quota": town, "fields": {"town": town}, "status": "applied",
                 "applied_at": start + timedelta(seconds=rng.randrange(window_s)),
-            } for user_id, town in ((u, rng.choice(TOWNS)) for u in user_ids[first:first + INSERT_BATCH])]
+            } for index, (user_id, town) in enumerate((u, rng.choice(TOWNS)) for u in user_ids[first:first + INSERT_BATCH])]
             session.connection().execute(table.insert(), rows)  # the transaction is bound to the county
             session.commit()
     print(json.dumps({"round_id": round_id, "applications": len(user_ids), "quota": quota, "sub_quotas": sub_quotas}))

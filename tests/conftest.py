@@ -8,6 +8,7 @@ hand-ranked round, and tampering with a finished ranking run as the database own
 from __future__ import annotations
 
 import importlib
+
 import os
 import subprocess
 import sys
@@ -165,6 +166,7 @@ def hand_ranked_round(county, make_user, on_day):
     from datetime import date, timedelta
     from decimal import Decimal
 
+    from jifen import references
     from jifen.programs import rounds as programs
 
     from jifen.programs import publication
@@ -187,13 +189,15 @@ def hand_ranked_round(county, make_user, on_day):
                              cutoff=Decimal(points[1]), is_current=True, actor="test")
             session.add(run)
             session.flush()
-            numbers = []
+            numbers, reference_numbers = [], []
             for position, (person, value) in enumerate(zip(people, points), start=1):
                 session.add(Application(user_id=person.id, status="confirmed", total_points=value))
-                entry = ProgramApplication(round_id=found.id, user_id=person.id, sub_quota=sub_quota)
+                entry = ProgramApplication(reference=references.next_reference(session), round_id=found.id,
+                                           user_id=person.id, sub_quota=sub_quota)
                 session.add(entry)
                 session.flush()
                 numbers.append(entry.id)
+                reference_numbers.append(entry.reference)
                 session.add(RankingResult(run_id=run.id, program_application_id=entry.id, position=position,
                                           sub_quota=sub_quota, sub_position=position, points=Decimal(value),
                                           outcome="allocated" if position <= 2 else "waitlisted",
@@ -203,7 +207,7 @@ def hand_ranked_round(county, make_user, on_day):
                 publication.publish_provisional(session, found, program, actor="test")
             session.commit()
             return {"round": found.id, "program": "hukou_transfer", "people": people, "numbers": numbers,
-                    "run": run.id}
+                    "references": reference_numbers, "run": run.id}
 
     return make
 

@@ -12,6 +12,7 @@ import pytest
 from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import func, select
 
+from jifen import references
 from jifen import audit, clock
 
 from jifen.programs import offers
@@ -60,7 +61,7 @@ def build_round(county, make_user, on_day):
             session.flush()
             numbers, users, sub_positions = {}, {}, {}
             for position, (person, (sub, outcome, allocation_round)) in enumerate(zip(people, entries), start=1):
-                application = ProgramApplication(round_id=found.id, user_id=person.id, sub_quota=sub)
+                application = ProgramApplication(reference=references.next_reference(session), round_id=found.id, user_id=person.id, sub_quota=sub)
                 session.add(application)
                 session.flush()
                 sub_positions[sub] = sub_positions.get(sub, 0) + 1
@@ -331,7 +332,8 @@ def test_the_offer_days_setting_and_the_forfeit_rule(build_round, county):
                 "You are offered a place in %(round)s (application %(number)s). Accept or decline it by "
                 "%(deadline)s. Declining forfeits the place. If you have not answered by then, the place "
                 "passes to the next applicant on the waiting list.", round="2027 第一批",
-                number=offer.program_application_id, deadline=offer.deadline.isoformat()))
+                number=session.get(ProgramApplication, (offer.tenant_id, offer.program_application_id)).reference,
+                deadline=offer.deadline.isoformat()))
         offers.decline(session, offer, _user(session, built, 1))
         session.commit()
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "offer.declined"))

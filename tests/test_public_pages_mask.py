@@ -31,7 +31,8 @@ def test_public_pages_show_no_real_name_or_id_number_of_the_demo_data(app, clien
         secrets_ = [(u.real_name, protect.decrypt(u.id_number_encrypted), u.mobile) for u in users]
         session.execute(insert(ProgramApplication), [
             {"tenant_id": found.tenant_id, "id": index + 1, "round_id": found.id, "user_id": u.id,
-             "sub_quota": None, "fields": {"town": "魏塘街道"}} for index, u in enumerate(users)])
+             "reference": f"JS-2027-{index + 1:06d}", "sub_quota": None, "fields": {"town": "魏塘街道"}}
+            for index, u in enumerate(users)])
         programs.freeze_rules(session, found, actor="test")
         outcome = ranking.run(session, found, actor="test", seed=1)
         run = session.scalar(select(RankingRun).where(RankingRun.id == outcome.run_id))
@@ -41,7 +42,7 @@ def test_public_pages_show_no_real_name_or_id_number_of_the_demo_data(app, clien
         round_id = found.id
     base = f"/jiashan/programs/hukou_transfer/rounds/{round_id}"
     pages = ["/", "/jiashan/", "/jiashan/calculator", "/jiashan/programs/hukou_transfer", base, base + "/list",
-             base + "/list?after=50", base + "/list?number=5"]
+             base + "/list?after=50", base + "/list?number=JS-2027-000005"]
     bodies = [client.get(page).get_data(as_text=True) for page in pages]
     csv_response = client.get(base + "/list.csv")
     bodies.append(csv_response.get_data(as_text=True))

@@ -33,8 +33,11 @@ def test_public_list_masks_personal_data_and_offers_csv_with_digest(app, client,
     for person in ranked_round["people"]:
         assert person.real_name not in html and person.id_number not in html and person.mobile not in html
     assert "陈*民" in html and "3304**********" in html
-    found = client.get(url + f"?number={ranked_round['numbers'][2]}").get_data(as_text=True)
+    found = client.get(url + f"?number={ranked_round['references'][2]}").get_data(as_text=True)
     assert found.count("data-position=") == 1 and 'data-position="3"' in found
+    assert str(ranked_round["numbers"][2]) not in html + found  # no internal id on the page
+    unknown = client.get(url + "?number=386268702155296768&lang=en").get_data(as_text=True)
+    assert "Enter a reference number such as" in unknown and "data-position=" not in unknown
     csv_response = client.get(url + ".csv")
     body = csv_response.get_data(as_text=True)
     csv_response.close()  # a streamed body keeps its request open until closed, as a WSGI server does
@@ -65,9 +68,17 @@ def test_objections_recheck_and_final_list(app, client, make_user, login, ranked
     empty = client.submit(f"/jiashan/programs/hukou_transfer/rounds/{round_id}/objections", {"reason": ""},
                           form_page=list_url)
     assert empty.status_code == 303
+    unknown = client.submit(f"/jiashan/programs/hukou_transfer/rounds/{round_id}/objections",
+                            {"reason": "我的社保年限未计入", "number": str(ranked_round["numbers"][3])},
+                            form_page=list_url, follow_redirects=True)  # an internal id is no reference number
+    assert "No application on this list has the reference number" in unknown.get_data(as_text=True) \
+        or "申请编号" in unknown.get_data(as_text=True)
     assert client.submit(f"/jiashan/programs/hukou_transfer/rounds/{round_id}/objections",
-                         {"reason": "我的社保年限未计入", "number": str(ranked_round["numbers"][3])},
+                         {"reason": "我的社保年限未计入", "number": ranked_round["references"][3].lower()},
                          form_page=list_url).status_code == 302
+    with county("jiashan") as session:
+        concerning = session.scalars(select(Objection)).one().program_application_id
+    assert concerning == ranked_round["numbers"][3]
     admin.get("/jiashan/?lang=en")
     too_early = admin.submit(f"/jiashan/admin/rounds/{round_id}/publish", {"stage": "final"},
                              form_page=f"/jiashan/admin/rounds/{round_id}", follow_redirects=True)

@@ -94,7 +94,8 @@ def _pa_id(label):
 
 
 def _expected_digest(table):
-    lines = "".join(f"{pos},{_pa_id(label)},{points}.00,{outcome},{rnd or ''}\n"
+    # digest format 2: each line names the application by its reference number, as the published list does
+    lines = "".join(f"{pos},JS-2027-{_pa_id(label):06d},{points}.00,{outcome},{rnd or ''}\n"
                     for pos, label, _sub, points, outcome, rnd in table)
     return hashlib.sha256(lines.encode()).hexdigest()
 
@@ -150,7 +151,7 @@ def hand_worked(county, make_user):
             for label, (pa_id, town, items, applied_at) in rows:
                 status = DRAFT if label == "unconfirmed" else CONFIRMED
                 _confirmed_points(session, users[label].id, version, items, status=status)
-                session.add(ProgramApplication(id=pa_id, round_id=found.id, user_id=users[label].id, sub_quota=town,
+                session.add(ProgramApplication(id=pa_id, reference=f"JS-2027-{pa_id:06d}", round_id=found.id, user_id=users[label].id, sub_quota=town,
                                                applied_at=applied_at,
                                                status="withdrawn" if label == "withdrawn" else "applied"))
             session.flush()
@@ -400,7 +401,7 @@ def test_simulate_a_changed_points_table(county, make_user):
         for pa_id, user, level in ((1, users[0], "bachelor"), (2, users[1], "college"), (3, users[2], "college")):
             _confirmed_points(session, user.id, version, {"education": 80 if level == "bachelor" else 60},
                               inputs={"education": education[level]})
-            session.add(ProgramApplication(id=pa_id, round_id=found.id, user_id=user.id, applied_at=T0))
+            session.add(ProgramApplication(id=pa_id, reference=f"JS-2027-{pa_id:06d}", round_id=found.id, user_id=user.id, applied_at=T0))
         session.flush()
         current = ranking.run(session, found, actor="test", seed=SEED)
         ranking.make_current(session, session.get(RankingRun, (require_tenant().id, current.run_id)), "test")
@@ -452,7 +453,7 @@ def test_points_come_from_the_rounds_rule_version(county, make_user):
         # 3: under the round's version
         _confirmed_points(session, users[2].id, old, {"education": 65})
         for pa_id, user in zip((11, 12, 13), users, strict=True):
-            session.add(ProgramApplication(id=pa_id, round_id=found.id, user_id=user.id, applied_at=T0))
+            session.add(ProgramApplication(id=pa_id, reference=f"JS-2027-{pa_id:06d}", round_id=found.id, user_id=user.id, applied_at=T0))
         session.flush()
         outcome = ranking.run(session, found, actor="test", seed=SEED)
         points = dict(session.execute(select(RankingInput.program_application_id, RankingInput.points)
@@ -506,7 +507,7 @@ def _points_round(county, make_user, program_key, **values):
                        **values)
         for pa_id, (quality, other) in POINTS.items():
             _confirmed_points(session, users[pa_id].id, version, {"education": quality, "awards": other})
-            session.add(ProgramApplication(id=pa_id, round_id=found.id, user_id=users[pa_id].id, applied_at=T0))
+            session.add(ProgramApplication(id=pa_id, reference=f"JS-2027-{pa_id:06d}", round_id=found.id, user_id=users[pa_id].id, applied_at=T0))
         session.commit()
         return found.id
 
@@ -658,14 +659,14 @@ def test_points_needing_the_scoring_function_take_the_python_snapshot(county, ma
         _confirmed_points(session, users[0].id, old, {"education": 65})
         _confirmed_points(session, users[1].id, old, {"education": 70})
         for pa_id, user in zip((11, 12), users, strict=False):
-            session.add(ProgramApplication(id=pa_id, round_id=found.id, user_id=user.id, applied_at=T0))
+            session.add(ProgramApplication(id=pa_id, reference=f"JS-2027-{pa_id:06d}", round_id=found.id, user_id=user.id, applied_at=T0))
         session.flush()
         ranking.run(session, found, actor="test", seed=SEED)
         assert calls == []  # every applicant has ledger rows under the round's version
         _confirmed_points(session, users[2].id, old + 1, {"education": 99},
                           inputs={"education": {"level": "bachelor", "institution": "浙江大学",
                                                 "graduated_on": "2010-07-01"}})
-        session.add(ProgramApplication(id=13, round_id=found.id, user_id=users[2].id, applied_at=T0))
+        session.add(ProgramApplication(id=13, reference=f"JS-2027-{13:06d}", round_id=found.id, user_id=users[2].id, applied_at=T0))
         session.flush()
         outcome = ranking.run(session, found, actor="test", seed=SEED)
         assert calls == [1] and outcome.input_count == 3

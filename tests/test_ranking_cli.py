@@ -56,7 +56,7 @@ def round_id(county, make_user):
                 session.add(LedgerEntry(application_id=application.id, item_id=item.id, item_type=item_type,
                                         category=category, rule_version=version, points=Decimal(points),
                                         raw_points=Decimal(points)))
-            session.add(ProgramApplication(id=pa_id, round_id=found.id, user_id=users[pa_id].id,
+            session.add(ProgramApplication(id=pa_id, reference=f"JS-2027-{pa_id:06d}", round_id=found.id, user_id=users[pa_id].id,
                                            applied_at=datetime(2026, 9, 10)))
         session.commit()
         return found.id

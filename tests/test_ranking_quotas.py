@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
+from jifen import references
 from jifen.models import Application, AuditEvent, DeclaredItem, LedgerEntry, ProgramApplication, ProgramRound, RankingResult
 from jifen.models.application import CONFIRMED, ITEM_VERIFIED
 from jifen.points.rules import ensure_current_version
@@ -62,7 +63,7 @@ def _apply(session, found, entries):
     """entries: (pool entry, town or None); returns the program application ids."""
     ids = []
     for n, ((user_id, _points), town) in enumerate(entries):
-        application = ProgramApplication(round_id=found.id, user_id=user_id, sub_quota=town,
+        application = ProgramApplication(reference=references.next_reference(session), round_id=found.id, user_id=user_id, sub_quota=town,
                                          applied_at=datetime(2026, 9, 10, 9, n))
         session.add(application)
         session.flush()

@@ -48,8 +48,11 @@ def test_published_list_is_masked_like_the_page_and_pages_by_keyset(client, publ
     assert body["publication"]["stage"] == "provisional" and body["publication"]["cutoff"] == "88.00"
     rest = client.get(body["next"]).get_json()
     assert [e["position"] for e in rest["items"]] == [4] and rest["next"] is None
-    one = client.get(url + f"?number={found['numbers'][2]}").get_json()
-    assert [e["position"] for e in one["items"]] == [3]
+    one = client.get(url + f"?number={found['references'][2]}").get_json()
+    assert [e["position"] for e in one["items"]] == [3] and one["items"][0]["application_number"] == found["references"][2]
+    spoken = found["references"][2].lower().replace("-", " ")  # as typed from what was heard
+    assert [e["position"] for e in client.get(url + f"?number={spoken}").get_json()["items"]] == [3]
+    assert client.get(url + f"?number={found['numbers'][2]}").status_code == 422  # an internal id is no number
 
 
 def test_next_is_the_same_request_whatever_the_query_holds(client, published_round):

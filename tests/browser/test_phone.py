@@ -39,7 +39,9 @@ def test_registration_on_a_phone_keeps_input_after_an_error(live_server, phone):
     phone.fill("#password", "Tea-garden-2026")
     phone.fill("#confirm", "Tea-garden-2026")
     phone.tap("button[type=submit]")
-    phone.wait_for_url("**/haining/account")
+    phone.wait_for_url("**/haining/me/")  # the status page: what to do next
+    assert fits_the_screen(phone)
+    phone.goto(f"{live_server}/haining/account")
     assert "3304**********" in phone.content()
 
 
@@ -49,7 +51,7 @@ def test_declaring_an_item_and_uploading_evidence_on_a_phone(live_server, phone,
     phone.fill("#mobile", user.mobile)
     phone.fill("#password", user.password)
     phone.tap("button[type=submit]")
-    phone.wait_for_url("**/jiashan/account")
+    phone.wait_for_url("**/jiashan/me/")
     phone.goto(f"{live_server}/jiashan/me/items/new/education")
     assert fits_the_screen(phone)
     phone.select_option("#level", "bachelor")

@@ -387,7 +387,7 @@ def prove_education(person: Browser, server: Server, level: str, address: str) -
     item = int(declared.location.rstrip("/").split("/")[-1])
     expect(person.submit(server, f"/{COUNTY}/me/items/{item}", action=f"/{COUNTY}/me/items/{item}/evidence",
                          files={"file": ("diploma.pdf", PDF, "application/pdf")}), 302, f"{person.name} uploads")
-    expect(person.submit(server, f"/{COUNTY}/me/", action=f"/{COUNTY}/me/submit"), 302, f"{person.name} submits")
+    expect(person.submit(server, f"/{COUNTY}/me/submit", {"declaration": "y"}), 302, f"{person.name} submits")
     assert 'data-status="submitted"' in person.get(server, f"/{COUNTY}/me/").text
     return item
 
@@ -566,7 +566,7 @@ def journey(d: Deployment) -> None:
     passed_on = wait_for(lambda: (lambda o: o if o and o[1] == "offered" else None)(offer_on(second, a)),
                          "the place passing to the second applicant by the scheduler", timeout=120, alive=d.alive)
     assert offer_on(first, b)[1] == "expired"
-    expect(second.submit(b, program, action=f"{program}/offers/{passed_on[0]}/accept"), 302, "the second accepts")
+    expect(second.submit(b, f"{program}/offers/{passed_on[0]}/accept", {"confirm": "y"}), 302, "the second accepts")
     assert offer_on(second, a)[1] == "accepted"
     if d.smtp is not None:
         wait_for(lambda: mail_to(d, emails[second], "A place is offered to you")

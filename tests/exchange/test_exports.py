@@ -30,13 +30,14 @@ def test_the_published_list_as_xlsx_has_the_csvs_masked_rows_and_the_digest(clie
     as_csv = client.get(url + ".csv")
     csv_rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True))))
     as_csv.close()
-    assert rows[0][:3] == csv_rows[0] == [f"# run {rows[0][0].split()[-1]}", "stage provisional", f"sha256 {'cd' * 32}"]
+    assert rows[0][:4] == csv_rows[0] == [f"# published {rows[0][0].split()[-1]}", "stage provisional",
+                                          f"sha256 {'cd' * 32}", "digest format 2"]
     assert rows[1] == csv_rows[1]
     assert len(rows) == 2 + 3
     for xlsx_row, csv_row in zip(rows[2:], csv_rows[2:]):
         assert [xlsx_row[0], xlsx_row[3], xlsx_row[4], xlsx_row[5]] == [int(csv_row[0]), csv_row[3], csv_row[4], csv_row[5]]
         assert xlsx_row[4].count("*") == 1 and "*" in xlsx_row[5]  # 陈*民, 3304**********1234
-    assert [r[3] for r in rows[2:]] == [str(n) for n in published_round["numbers"]]  # every digit kept, as text
+    assert [r[3] for r in rows[2:]] == published_round["references"]  # the reference numbers, as the list shows
     assert [r[6] for r in rows[2:]] == [95, 88, 80]
     body = response.data
     for person in published_round["people"]:

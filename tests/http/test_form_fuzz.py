@@ -108,7 +108,9 @@ FILLED_IN = {
     "review.item": lambda w, a: {"decision": "supplement_requested", "reason": "请补充学位证书"},
     "programs.apply": lambda w, a: {"hukou_transfer": {"town": "魏塘街道"}}.get(a.get("key"), {}),
     "programs.object_to": lambda w, a: {"reason": "名次有误"},
-    "programs.answer_offer": lambda w, a: {"reason": "已有住处"} if a.get("answer") == "decline" else {},
+    "programs.answer_offer": lambda w, a: {"reason": "已有住处", "confirm": "y"} if a.get("answer") == "decline"
+    else {"confirm": "y"},
+    "programs.withdraw": lambda w, a: {"confirm": "y"},
     "exchange.import_verifications": lambda w, a: {"file": ("file", w.import_csv, "queue.csv"),
                                                    "department": "education"},
 }
@@ -357,7 +359,8 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
     from jifen.db.session import get_session
     from jifen.identity import accounts
     from jifen.identity import api_tokens as tokens
-    from jifen.models import ApplicantProfile, ProgramRound, RankingRun, User
+    from jifen import references
+    from jifen.models import ApplicantProfile, ProgramApplication, ProgramRound, RankingRun, User
     from jifen.plugin import fields as item_forms
     from jifen.points import applications, evidence, family, review
     from jifen.points.rules import county_item_types
@@ -418,6 +421,9 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
         objection = publication.object_to(session, provisional, _get(session, User, second.id), "名次有误")
         still_open = programs.create_round(session, hukou, {"name": "2027 第二批", "opens_on": "2027-04-15",
                                                             "closes_on": "2027-05-31", "quota": 1}, actor="test")
+        # the ranked applicant has applied to the open round too (its page offers to withdraw)
+        session.add(ProgramApplication(round_id=still_open.id, user_id=ranked.id, sub_quota="魏塘街道",
+                                       fields={"town": "魏塘街道"}, reference=references.next_reference(session)))
         types = county_item_types(session)
         me = _get(session, User, drafting.id)
         session.add(ApplicantProfile(user_id=me.id, has_residence_permit=True, works_in_county_since=date(2020, 1, 1)))
@@ -696,7 +702,10 @@ def form_requests(world: World, endpoint: str, form: Form, *,
         if isinstance(current, str):
             for value_name, value in HOSTILE.items():
                 if value:  # an empty segment is another URL
-                    target = url(app, endpoint, **{**args, arg: value})
+                    try:
+                        target = url(app, endpoint, **{**args, arg: value})
+                    except ValueError:  # an any(...) segment: the map builds (and routes) no other value
+                        continue
                     yield f"<{arg}>", value_name, target, {"data": _payload(baseline), **extra}
     yield "(filled in)", "none", form.action, {"data": _payload(baseline), **extra}
 

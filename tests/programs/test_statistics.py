@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, select
 
+from jifen import references
 from jifen.county.tenancy import require_tenant
 from jifen.models import Application, ProgramApplication, ProgramRound, RankingRun
 from jifen.models.application import CONFIRMED, SUBMITTED
@@ -34,7 +35,7 @@ def _apply(session, found, user_id, town, *, points=None, status=CONFIRMED, with
     if existing is None:
         session.add(Application(user_id=user_id, status=status,
                                 total_points=None if points is None else Decimal(points)))
-    entry = ProgramApplication(round_id=found.id, user_id=user_id, sub_quota=town,
+    entry = ProgramApplication(reference=references.next_reference(session), round_id=found.id, user_id=user_id, sub_quota=town,
                                status="withdrawn" if withdrawn else "applied",
                                applied_at=datetime(2026, 9, 10, 9, minute))
     session.add(entry)

@@ -63,7 +63,7 @@ def upload_evidence(client, slug="jiashan") -> int:
                            data={"csrf_token": token, "file": (io.BytesIO(PDF), "diploma.pdf")},
                            content_type="multipart/form-data")
     assert uploaded.status_code == 302
-    assert client.submit(f"/{slug}/me/submit", {}, form_page=f"/{slug}/me/").status_code == 302
+    assert client.submit(f"/{slug}/me/submit", {"declaration": "y"}).status_code == 302
     return item_id
 
 

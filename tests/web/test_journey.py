@@ -39,7 +39,7 @@ def submitted_education_item(client, make_user, login, slug="jiashan"):
     profile(client, slug)
     item_id = declare_education(client, slug)
     assert upload(client, slug, item_id).status_code == 302
-    assert client.submit(f"/{slug}/me/submit", {}, form_page=f"/{slug}/me/").status_code == 302
+    assert client.submit(f"/{slug}/me/submit", {"declaration": "y"}).status_code == 302
     return applicant, item_id
 
 
@@ -89,7 +89,7 @@ def test_vetoed_applicant_cannot_submit_and_is_told_which_condition_failed(clien
     client.get("/jiashan/?lang=en")
     page = client.get("/jiashan/me/").get_data(as_text=True)
     assert 'data-veto="residence_permit"' in page and 'data-veto="work_years"' in page
-    response = client.submit("/jiashan/me/submit", {}, form_page="/jiashan/me/", follow_redirects=True)
+    response = client.submit("/jiashan/me/submit", {"declaration": "y"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "residence permit" in html and "continuous work" in html
     assert 'data-status="draft"' in html

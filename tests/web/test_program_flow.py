@@ -71,12 +71,12 @@ def test_round_from_application_to_accepted_place(app, client, county, make_user
     winner, runner_up = people
     page = winner.get("/jiashan/programs/hukou_transfer").get_data(as_text=True)
     offer_id = int(page.split('data-offer="')[1].split('"')[0])
-    assert winner.submit(f"/jiashan/programs/hukou_transfer/offers/{offer_id}/decline", {},
+    assert winner.submit(f"/jiashan/programs/hukou_transfer/offers/{offer_id}/decline", {"confirm": "y"},
                          form_page="/jiashan/programs/hukou_transfer").status_code == 302
     page = runner_up.get("/jiashan/programs/hukou_transfer").get_data(as_text=True)
     assert 'data-status="offered"' in page  # the declined place passed down the list
     second = int(page.split('data-offer="')[1].split('"')[0])
-    assert runner_up.submit(f"/jiashan/programs/hukou_transfer/offers/{second}/accept", {},
+    assert runner_up.submit(f"/jiashan/programs/hukou_transfer/offers/{second}/accept", {"confirm": "y"},
                             form_page="/jiashan/programs/hukou_transfer").status_code == 302
     with county("jiashan") as session:
         statuses = sorted(o.status for o in session.scalars(select(Offer).where(Offer.round_id == round_id)))

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from jifen import references
 from jifen.models import Application, DeclaredItem, Job, LedgerEntry, ProgramApplication, ProgramRound, RankingRun
 from jifen.models.application import CONFIRMED, ITEM_VERIFIED
 from jifen.points.rules import ensure_current_version
@@ -45,11 +46,11 @@ def towns_round(county, make_user):
             session.add(LedgerEntry(application_id=application.id, item_id=item.id, item_type="education",
                                     category="personal_quality", rule_version=version, points=Decimal(points),
                                     raw_points=Decimal(points)))
-            entry = ProgramApplication(round_id=found.id, user_id=user.id, sub_quota=town,
-                                       applied_at=datetime(2026, 9, 10, 9, n))
+            entry = ProgramApplication(reference=references.next_reference(session), round_id=found.id,
+                                       user_id=user.id, sub_quota=town, applied_at=datetime(2026, 9, 10, 9, n))
             session.add(entry)
             session.flush()
-            numbers[(town, points)] = entry.id
+            numbers[(town, points)] = entry.reference  # movers are named by their reference numbers
         outcome = ranking.run(session, found, actor="test", seed=1)
         ranking.make_current(session, session.get(RankingRun, (require_tenant().id, outcome.run_id)), "test")
         session.commit()

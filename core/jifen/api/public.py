@@ -11,7 +11,7 @@ from apispec.ext.marshmallow import OpenAPIConverter
 from flask import Blueprint, url_for
 from sqlalchemy import select
 
-from jifen import clock
+from jifen import clock, references
 
 from jifen.programs import rounds as programs
 
@@ -31,8 +31,9 @@ ID_MAX = 2**63 - 1  # ids are BIGINT: larger numbers in a URL are simply not fou
 
 
 class ListArgs(PageArgs):
-    number = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=ID_MAX),
-                               metadata={"description": "Only the entry with this application number."})
+    number = ma.fields.String(load_default=None, validate=ma.validate.Length(max=40),
+                              metadata={"description": "Only the entry with this reference number (JS-2027-000123; "
+                                                       "spaces or other dashes are accepted)."})
 
 
 @platform_bp.get("/counties")
@@ -139,7 +140,10 @@ def published_page(found: ProgramRound, args: dict) -> dict:
         raise ApiError(404, "Nothing is published for this round yet.")
     run = session.get(RankingRun, (found.tenant_id, pub.run_id))
     if args.get("number") is not None:
-        entries = publication.page(session, pub, number=args["number"])
+        number = references.normalized(args["number"])
+        if number is None:
+            raise ApiError(422, details={"number": ["Not a reference number such as JS-2027-000123."]})
+        entries = publication.page(session, pub, number=number)
         found_page = page_of(entries, args["limit"], lambda e: str(e.position))
     else:
         try:

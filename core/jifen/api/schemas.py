@@ -77,7 +77,8 @@ class Publication(ma.Schema):
 class ListEntry(ma.Schema):
     position = F.Integer(required=True)
     sub_position = F.Integer(allow_none=True, required=True)
-    application_number = F.Integer(required=True)
+    application_number = F.String(required=True, metadata={
+        "description": "The application's reference number (JS-2027-000123), as the public list shows it."})
     name = F.String(required=True, metadata={"description": "Masked as on the public list (张*明)."})
     id_number = F.String(required=True, metadata={"description": "Masked (3304**********123X)."})
     sub_quota = F.String(allow_none=True, required=True)

@@ -85,6 +85,9 @@ def read_spec(folder: Path) -> TenantSpec:
             raise TenantFolderError(f"{path}: plugins.{name} must be a table")
         plugins[name] = {"enabled": bool(entry.get("enabled", True)), "settings": dict(entry.get("settings", {}))}
     settings = {k: v for k, v in data.items() if k not in {"slug", "names", "theme", "hosts", "plugins", "hotline"}}
+    prefix = settings.get("reference_prefix")
+    if prefix is not None and not (isinstance(prefix, str) and re.fullmatch(r"[A-Z]{2,4}", prefix)):
+        raise TenantFolderError(f"{path}: reference_prefix must be 2 to 4 capital letters, such as \"JS\"")
     settings["calendar"] = _local_calendar(folder)
     return TenantSpec(
         slug=slug,

@@ -99,7 +99,8 @@ def queue_rows(session: Session, department: str, *, lang: str, limit: int = MAX
 
 def list_rows(session: Session, publication_row: Publication, run: RankingRun, batch: int = 5000) -> Iterator[list]:
     """A published list's rows, masked, headed by its run and digest (the CSV's layout)."""
-    yield [f"# run {run.id}", f"stage {publication_row.stage}", f"sha256 {run.digest}"]
+    yield [f"# published {publication_row.starts_on.isoformat()}", f"stage {publication_row.stage}",
+           f"sha256 {run.digest}", f"digest format {run.digest_format}"]
     yield list(LIST_COLUMNS)
     after = 0
     while True:
@@ -121,7 +122,7 @@ def list_xlsx_path(session: Session, publication_row: Publication, run: RankingR
         handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
         try:
             with os.fdopen(handle, "wb") as out:
-                write_xlsx(list_rows(session, publication_row, run), out, title=f"{run.id}",
+                write_xlsx(list_rows(session, publication_row, run), out, title=f"{publication_row.stage} {publication_row.starts_on.isoformat()}",
                            widths={4: 22, 5: 10, 6: 22})
             os.replace(temporary, path)  # atomic: a concurrent request sees the whole file or none
         finally:

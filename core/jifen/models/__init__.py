@@ -12,6 +12,7 @@ from jifen.models.plugin_state import PluginEnablement
 from jifen.models.points import LedgerEntry, RuleVersion
 from jifen.models.publication import Objection, Publication
 from jifen.models.programs import ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun
+from jifen.models.references import ReferenceCounter
 from jifen.models.stored_file import StoredFile
 from jifen.models.tenant import Tenant, TenantHost
 from jifen.models.user import PlatformAdmin, User, UserDepartment
@@ -19,6 +20,6 @@ from jifen.models.user import PlatformAdmin, User, UserDepartment
 __all__ = [
     "ApiToken", "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "Delivery", "EvidenceFile", "FamilyMember", "ItemReview", "Job",
     "LedgerEntry", "Message", "Objection", "Offer", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound",
-    "Publication", "RankingInput", "RankingResult", "RankingRun", "RuleVersion", "StatusEvent", "StoredFile", "Tenant", "TenantHost", "User",
+    "Publication", "RankingInput", "RankingResult", "RankingRun", "ReferenceCounter", "RuleVersion", "StatusEvent", "StoredFile", "Tenant", "TenantHost", "User",
     "UserDepartment",
 ]

@@ -26,10 +26,13 @@ class Application(TenantScoped, Base):
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
         UniqueConstraint("tenant_id", "user_id"),
+        Index("uq_applications_reference", "tenant_id", "reference", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
     user_id: Mapped[int]
+    # A number people read aloud and type (JS-2027-000123: jifen.references), unique in the county.
+    reference: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status: Mapped[str] = mapped_column(String(30), default=DRAFT)
     submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -44,11 +44,15 @@ class ProgramApplication(TenantScoped, Base):
         ForeignKeyConstraint(["tenant_id", "round_id"], ["program_rounds.tenant_id", "program_rounds.id"]),
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
         UniqueConstraint("tenant_id", "round_id", "user_id"),
+        Index("uq_program_applications_reference", "tenant_id", "reference", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
     round_id: Mapped[int] = mapped_column(index=True)
     user_id: Mapped[int]
+    # A number people read aloud and type (JS-2027-000123: jifen.references), unique in the county; the
+    # published list and its digest name the application by it.
+    reference: Mapped[str] = mapped_column(String(20))
     sub_quota: Mapped[str | None] = mapped_column(String(60), nullable=True)
     fields: Mapped[dict] = mapped_column(JSON, default=dict)  # the program's own fields
     status: Mapped[str] = mapped_column(String(20), default="applied")  # applied, withdrawn
@@ -71,6 +75,9 @@ class RankingRun(TenantScoped, Base):
     seed: Mapped[int]
     params: Mapped[dict] = mapped_column(JSON, default=dict)  # quota, sub-quotas, mode, tie-breaks, ...
     digest: Mapped[str] = mapped_column(String(64))
+    # What each digest line names the application by: 1 its internal id (runs made before core_0015),
+    # 2 its reference number, as the published list shows it (docs/ranking.md).
+    digest_format: Mapped[int] = mapped_column(default=2, server_default="1")
     input_count: Mapped[int] = mapped_column(default=0)
     allocated_count: Mapped[int] = mapped_column(default=0)
     cutoff: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)

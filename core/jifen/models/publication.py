@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKeyConstraint, String, Text
+from sqlalchemy import ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jifen.db.session import Base, TenantScoped, utcnow
@@ -35,9 +35,12 @@ class Objection(TenantScoped, Base):
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "publication_id"], ["publications.tenant_id", "publications.id"]),
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
+        Index("uq_objections_reference", "tenant_id", "reference", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id, autoincrement=False)
+    # A number people read aloud and type (JS-2027-000123: jifen.references), unique in the county.
+    reference: Mapped[str | None] = mapped_column(String(20), nullable=True)
     publication_id: Mapped[int] = mapped_column(index=True)
     user_id: Mapped[int]
     program_application_id: Mapped[int | None] = mapped_column(nullable=True)  # the entry objected to

@@ -1,7 +1,9 @@
 """Forms generated from a plugin's marshmallow schema: declared items, the calculator, points tables.
 
 A plugin declares its fields once (with ``metadata={"label": ..., "help": ..., "unit": ..., "choices": ...}``,
-each text ``{"zh": ..., "en": ...}``, choices one per value); the portal draws them (the unit next to the
+each text ``{"zh": ..., "en": ...}``, choices one per value; ``"scored": False`` on an input field that the
+item's score does not read, such as a certificate number, which the calculator then does not ask for);
+the portal draws them (the unit next to the
 input, the help as a hint that describes it), reads them back as strings, and marshmallow does the
 checking. A field without a label shows its name, and ``jifen plugin check`` fails its plugin. Only the
 field kinds below are drawn; a schema using another kind fails loudly here rather than showing a broken form.
@@ -9,13 +11,17 @@ field kinds below are drawn; a schema using another kind fails loudly here rathe
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field as dataclass_field, replace
 
 import marshmallow as ma
 from flask_babel import gettext
 from jifen.text import lazy_gettext as _l
 
-# Marshmallow's own messages, so they reach the catalogue and are shown translated.
+# Marshmallow's own messages, so they reach the catalogue and are shown translated (translate_errors).
+# A message with {min}, {max}... reaches us formatted ("Must be greater than or equal to 1980."): it is
+# matched against these templates, the template is translated, then formatted with the values it held.
 _MARSHMALLOW_MESSAGES = (
     _l("Missing data for required field."), _l("Not a valid date."), _l("Not a valid integer."),
     _l("Not a valid number."), _l("Not a valid string."), _l("Not a valid boolean."), _l("Not a valid list."),
@@ -24,7 +30,43 @@ _MARSHMALLOW_MESSAGES = (
     _l("Must be greater than or equal to {min} and less than or equal to {max}."),
     _l("Shorter than minimum length {min}."), _l("Longer than maximum length {max}."),
     _l("Length must be between {min} and {max}."),
+    _l("Must be greater than {min}."), _l("Must be less than {max}."),
+    _l("Must be greater than {min} and less than {max}."), _l("Length must be {equal}."),
+    _l("Number too large."), _l("Not a valid mapping type."), _l("Invalid value."), _l("Invalid type."),
+    _l("Invalid input."), _l("Not a valid utf-8 string."), _l("Not a valid email address."),
+    _l("Special numeric values (nan or infinity) are not permitted."),
 )
+# Said instead of marshmallow's own: a list of internal values is no help to a person choosing from a list.
+_INSTEAD = {"Must be one of: {choices}.": _l("Choose one of the options offered.")}
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    parts = re.split(r"(\{\w+\})", template)
+    return re.compile("".join((f"(?P<{p[1:-1]}>.+?)" if p == "{choices}" else f"(?P<{p[1:-1]}>[^ ]+?)")
+                              if p.startswith("{") and p.endswith("}") else re.escape(p) for p in parts) + r"\Z", re.S)
+
+
+_TEMPLATES = tuple(sorted(((text._args[0], _template_pattern(text._args[0])) for text in _MARSHMALLOW_MESSAGES),
+                          key=lambda pair: -len(pair[0])))
+
+
+def translate_message(text) -> str:
+    """One message in the reader's language: a lazy text as it is; marshmallow's own, formatted or not, through
+    the catalogue (the template translated, then formatted); any other text as it is."""
+    if not isinstance(text, str):
+        return str(text)
+    for template, pattern in _TEMPLATES:
+        found = pattern.match(text)
+        if found is None:
+            continue
+        if template in _INSTEAD:
+            return str(_INSTEAD[template])
+        translated = gettext(template)
+        try:
+            return translated.format(**found.groupdict())
+        except (KeyError, IndexError, ValueError):
+            return translated
+    return gettext(text)
 
 
 MAX_ROWS = 20  # rows of a table setting (e.g. age bands) the editor reads
@@ -40,6 +82,7 @@ class FieldSpec:
     children: tuple["FieldSpec", ...] = ()  # the fields of a nested schema, named "<name>.<child>"
     help: dict = dataclass_field(default_factory=dict)  # one sentence: what the value means
     unit: dict = dataclass_field(default_factory=dict)  # shown next to the input: 分, 年, 岁, %, 元
+    scored: bool = True  # False: the item's score does not read it (a certificate number...): the calculator skips it
 
 
 def _kind(field: ma.fields.Field) -> str:
@@ -83,14 +126,23 @@ def _names(named: dict, values) -> tuple[tuple[str, dict], ...]:
     return tuple((value, named.get(value) or {"zh": value, "en": value}) for value in values)
 
 
-def specs(schema: ma.Schema) -> list[FieldSpec]:
+def specs(schema: ma.Schema, offered: Mapping[str, tuple[tuple[str, dict], ...]] | None = None) -> list[FieldSpec]:
+    """The form of ``schema``. ``offered`` gives the choices of fields the platform knows the answers to, by
+    field name (a round's schools or towns; the applicant's registered children, for a field whose metadata
+    says ``"choices_from": "children"``): such a field is drawn as a choice among them."""
     result = []
     for name, field in schema.fields.items():
         if field.dump_only:
             continue
         kind = _kind(field)
+        if offered and name in offered and kind == "text":
+            result.append(FieldSpec(name, "choice", field.metadata.get("label") or {"zh": name, "en": name},
+                                    bool(field.required), tuple(offered[name]),
+                                    help=field.metadata.get("help") or {}, unit=field.metadata.get("unit") or {}))
+            continue
         label = field.metadata.get("label") or {"zh": name, "en": name.replace("_", " ")}
-        texts = {"help": field.metadata.get("help") or {}, "unit": field.metadata.get("unit") or {}}
+        texts = {"help": field.metadata.get("help") or {}, "unit": field.metadata.get("unit") or {},
+                 "scored": field.metadata.get("scored", True) is not False}
         choices: tuple = ()
         if kind == "choice":
             choices = _names(field.metadata.get("choices") or {}, choice_values(field))
@@ -165,16 +217,18 @@ def shown(data: dict, fields: list[FieldSpec]) -> dict:
     return values
 
 
+def _texts(value) -> list:
+    """Every message under ``value``: a list, or the dict of a list's entries or a nested schema's fields."""
+    if isinstance(value, dict):
+        return [t for inner in value.values() for t in _texts(inner)]
+    if isinstance(value, (list, tuple)):
+        return [t for inner in value for t in _texts(inner)]
+    return [value]
+
+
 def translate_errors(messages) -> dict[str, list[str]]:
-    """Marshmallow's messages, flattened per field and translated."""
+    """Marshmallow's messages, flattened per field and translated, each once."""
     flat: dict[str, list[str]] = {}
     for field, value in (messages or {}).items():
-        texts = value if isinstance(value, list) else [value]
-        out = []
-        for text in texts:
-            if isinstance(text, dict):
-                out.extend(str(t) for sub in text.values() for t in (sub if isinstance(sub, list) else [sub]))
-            else:
-                out.append(gettext(str(text)) if isinstance(text, str) else str(text))
-        flat[str(field)] = out
+        flat[str(field)] = list(dict.fromkeys(translate_message(text) for text in _texts(value)))
     return flat

@@ -81,6 +81,14 @@ def localized(names: dict[str, str], locale: str) -> str:
     return next(iter(names.values()), "")
 
 
+def _lines_in(texts: dict[str, tuple[str, ...]], locale: str) -> tuple[str, ...]:
+    """Like :func:`localized`, for a list of sentences per language."""
+    for candidate in (locale, locale.split("_")[0], "zh", "en"):
+        if candidate in texts:
+            return tuple(texts[candidate])
+    return ()
+
+
 def _check_common(kind: str, key: str, names: dict[str, str]) -> None:
     if not KEY_PATTERN.match(key):
         raise ValueError(f"{kind} key {key!r} must be lower-case letters, digits and underscores")
@@ -170,6 +178,8 @@ class ServiceProgram:
     :param check: optional ``(fields, applicant, settings) -> list of messages``: the program's own
         eligibility (a child of the right age, income and housing need); ``applicant`` is a
         :class:`jifen.programs.rounds.ApplicantContext`. Any message refuses the application.
+    :param conditions: ``{"zh": (...), "en": (...)}``: the program's own conditions, one sentence each, shown on
+        its page before anyone starts; ``documents`` likewise, what to have at hand (and bring to an offer).
     """
 
     key: str
@@ -184,6 +194,8 @@ class ServiceProgram:
     settings_schema: type[ma.Schema] = ProgramSettings
     application_schema: type[ma.Schema] = EmptySettings
     check: Callable[[dict, object, dict], list] | None = None
+    conditions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    documents: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_common("service program", self.key, self.names)
@@ -201,3 +213,9 @@ class ServiceProgram:
 
     def summary(self, locale: str) -> str:
         return localized(self.summaries, locale) if self.summaries else ""
+
+    def conditions_in(self, locale: str) -> tuple[str, ...]:
+        return _lines_in(self.conditions, locale)
+
+    def documents_in(self, locale: str) -> tuple[str, ...]:
+        return _lines_in(self.documents, locale)

@@ -16,7 +16,7 @@ from jifen.text import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jifen import audit
+from jifen import audit, references
 from jifen.db.session import utcnow
 from jifen.points.eligibility import Veto, facts_for, vetoes
 from jifen.models import Application, DeclaredItem, EvidenceFile, ItemReview, StatusEvent, User
@@ -167,11 +167,15 @@ def submit(session: Session, hooks: CountyHooks, application: Application, user:
         item.due_on = _due(item.department)
     application.status = SUBMITTED
     application.submitted_at = utcnow()
+    if application.reference is None:  # a number to quote, kept through supplements and re-checks
+        application.reference = references.next_reference(session)
     _event(session, application, SUBMITTED, actor=user.actor)
     notify(session, hooks, user, _l("Application submitted"),
-           _l("Your points application is submitted; the departments review each item."),
-           kind="application.submitted", params={})
-    audit.record(session, "application.submitted", actor=user.actor, target_type="application", target_id=application.id)
+           _l("Your points application %(reference)s is submitted; the departments review each item.",
+              reference=application.reference),
+           kind="application.submitted", params={"reference": application.reference})
+    audit.record(session, "application.submitted", actor=user.actor, target_type="application", target_id=application.id,
+                 details={"number": application.reference})
 
 
 def answer_supplement(session: Session, hooks: CountyHooks, item: DeclaredItem, user: User, note: str) -> None:

@@ -79,10 +79,10 @@ def _movers(session: Session, ids: list[int]) -> dict[int, dict]:
     found: dict[int, dict] = {}
     for first in range(0, len(ids), 500):
         rows = session.execute(
-            select(ProgramApplication.id, ProgramApplication.sub_quota, User.real_name)
+            select(ProgramApplication.id, ProgramApplication.reference, ProgramApplication.sub_quota, User.real_name)
             .join(User, User.id == ProgramApplication.user_id)
             .where(ProgramApplication.id.in_(ids[first:first + 500]))
         ).all()
-        for app_id, sub_quota, name in rows:
-            found[app_id] = {"number": str(app_id), "name": mask_name(name), "sub_quota": sub_quota}
-    return {n: found.get(n, {"number": str(n), "name": "", "sub_quota": None}) for n in ids}
+        for app_id, reference, sub_quota, name in rows:
+            found[app_id] = {"number": reference, "name": mask_name(name), "sub_quota": sub_quota}
+    return {n: found.get(n, {"number": "—", "name": "", "sub_quota": None}) for n in ids}

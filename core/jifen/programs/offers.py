@@ -37,6 +37,7 @@ from jifen.plugin.kinds import ServiceProgram
 from jifen.plugin.manager import CountyHooks, plugin_of
 from jifen.programs.publication import current_run, latest
 from jifen.calendar.workdays import add_working_days
+from jifen.county.tenancy import require_tenant
 
 DEFAULT_OFFER_DAYS = 10
 ALLOCATED = "allocated"
@@ -157,7 +158,10 @@ def _tell_offered(session: Session, hooks: CountyHooks, round: ProgramRound, pro
     user = session.get(User, (offer.tenant_id, offer.user_id))
     if user is None:
         return
-    values = {"round": round.name, "number": offer.program_application_id, "deadline": offer.deadline.isoformat()}
+    application = session.get(ProgramApplication, (offer.tenant_id, offer.program_application_id))
+    # People read the reference number (JS-2027-000123), never an internal id.
+    reference = application.reference if application is not None and application.reference else ""
+    values = {"round": round.name, "number": reference, "deadline": offer.deadline.isoformat()}
     if program is not None and program.offer_rule == "decline_forfeits":
         body = _l("You are offered a place in %(round)s (application %(number)s). Accept or decline it by "
                   "%(deadline)s. Declining forfeits the place. If you have not answered by then, the place "
@@ -378,6 +382,26 @@ def expire(session: Session, round: ProgramRound, *, actor: str) -> list[Expired
 
 
 # --------------------------------------------------------------------------- reading
+
+
+def instructions(session: Session, program: ServiceProgram | None, lang: str) -> str:
+    """What to bring and where once a place is accepted, in ``lang`` ("zh" or "en"): the program's county
+    setting ``offer_instructions_<lang>`` (for a program whose settings schema declares it), else the county's
+    ``[offers] instructions_<lang>`` in tenant.toml, else a generic line with the county's hotline."""
+    sources = []
+    if program is not None:
+        name = plugin_of(program.key)
+        if name:
+            sources.append((current_county(session).settings_of(name) or {}, "offer_instructions_"))
+    tenant = require_tenant()
+    sources.append(((tenant.settings or {}).get("offers") or {}, "instructions_"))
+    for settings, prefix in sources:
+        text = settings.get(prefix + lang) or settings.get(prefix + "zh")
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    return str(_l("Bring your identity card, your residence permit and your application's reference number. "
+                  "The county tells you where to go; if you have a question, call the hotline %(hotline)s.",
+                  hotline=getattr(tenant, "hotline", "") or ""))
 
 
 def offers_of(session: Session, round: ProgramRound, status: str | None = None) -> list[Offer]:

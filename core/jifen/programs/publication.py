@@ -18,7 +18,7 @@ from jifen.text import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jifen import audit, clock
+from jifen import audit, clock, references
 from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
 from jifen.exchange.spreadsheets import escape_cell  # text a spreadsheet would run as a formula
@@ -108,15 +108,24 @@ def change_period(session: Session, found: ProgramRound, provisional: Publicatio
 
 
 def object_to(session: Session, publication: Publication, user: User, reason: str,
-              program_application_id: int | None = None) -> Objection:
+              concerning: str | None = None) -> Objection:
+    """An objection to the list; ``concerning`` is the reference number of the entry objected to, as typed."""
     if not in_objection_period(publication):
         raise ApplicationError(_l("Objections are taken only during the publication period."))
     reason = (reason or "").strip()
     if not reason:
         message = _l("Say what is wrong with the list.")
         raise ApplicationError(message, {"reason": [message]})
+    program_application_id = None
+    if (concerning or "").strip():
+        number = references.normalized(concerning)
+        entry = page(session, publication, number=number) if number else []
+        if not entry:
+            message = _l("No application on this list has the reference number %(number)s.", number=concerning.strip()[:40])
+            raise ApplicationError(message, {"number": [message]})
+        program_application_id = session.scalar(select(ProgramApplication.id).where(ProgramApplication.reference == number))
     objection = Objection(publication_id=publication.id, user_id=user.id, reason=reason[:2000],
-                          program_application_id=program_application_id)
+                          program_application_id=program_application_id, reference=references.next_reference(session))
     session.add(objection)
     session.flush()
     audit.record(session, "objection.raised", actor=user.actor, target_type="objection", target_id=objection.id)
@@ -147,13 +156,25 @@ def decide(session: Session, objection: Objection, upheld: bool, outcome: str, *
     objection.decided_at = utcnow()
     audit.record(session, f"objection.{objection.status}", actor=actor, target_type="objection",
                  target_id=objection.id, details={"outcome": objection.outcome})
+    # The objector learns the outcome (in-portal message and the county's channels), by reference number.
+    from jifen.county.context import current_county
+    from jifen.notifications import notify
+
+    objector = session.get(User, (objection.tenant_id, objection.user_id))
+    if objector is not None:
+        values = {"reference": objection.reference or "", "outcome": objection.outcome}
+        body = (_l("Your objection %(reference)s is upheld; the list is corrected. The county's re-check: "
+                   "%(outcome)s", **values) if upheld else
+                _l("Your objection %(reference)s is not upheld. The county's re-check: %(outcome)s", **values))
+        notify(session, current_county(session).hooks, objector, _l("Your objection is decided"), body,
+               kind="objection.decided", params=values)
 
 
 @dataclass(frozen=True)
 class Entry:
     position: int
     sub_position: int | None
-    application_number: int
+    application_number: str  # the reference number (JS-2027-000123), never the internal id
     name: str  # masked
     id_number: str  # masked
     sub_quota: str | None
@@ -170,7 +191,7 @@ def _entries(session: Session, rows) -> list[Entry]:
     entries = []
     for r in rows:
         user = users.get(r.user_id)
-        entries.append(Entry(r.position, r.sub_position, r.program_application_id,
+        entries.append(Entry(r.position, r.sub_position, r.reference,
                              masking.mask_name(user.real_name) if user else "",
                              masking.mask(protect.decrypt(user.id_number_encrypted)) if user else "",
                              r.sub_quota, r.points, r.outcome, r.allocation_round))
@@ -178,7 +199,7 @@ def _entries(session: Session, rows) -> list[Entry]:
 
 
 def _result_query(run_id: int):
-    return (select(RankingResult.position, RankingResult.sub_position, RankingResult.program_application_id,
+    return (select(RankingResult.position, RankingResult.sub_position, ProgramApplication.reference,
                    RankingResult.sub_quota, RankingResult.points, RankingResult.outcome,
                    RankingResult.allocation_round, ProgramApplication.user_id)
             .join(ProgramApplication, ProgramApplication.id == RankingResult.program_application_id)
@@ -186,11 +207,11 @@ def _result_query(run_id: int):
 
 
 def page(session: Session, publication: Publication, *, after: int = 0, size: int = PAGE_SIZE,
-         number: int | None = None) -> list[Entry]:
-    """One page of the list after ``position`` (keyset), or the entry with application ``number``."""
+         number: str | None = None) -> list[Entry]:
+    """One page of the list after ``position`` (keyset), or the entry with reference ``number``."""
     query = _result_query(publication.run_id)
     if number is not None:
-        query = query.where(RankingResult.program_application_id == number)
+        query = query.where(ProgramApplication.reference == number)
     else:
         query = query.where(RankingResult.position > after).order_by(RankingResult.position).limit(size)
     return _entries(session, session.execute(query).all())
@@ -207,7 +228,8 @@ def csv_lines(session: Session, publication: Publication, run: RankingRun, batch
         buffer.truncate()
         return text
 
-    writer.writerow([f"# run {run.id}", f"stage {publication.stage}", f"sha256 {run.digest}"])
+    writer.writerow([f"# published {publication.starts_on.isoformat()}", f"stage {publication.stage}",
+                     f"sha256 {run.digest}", f"digest format {run.digest_format}"])
     writer.writerow(["position", "sub_quota", "sub_position", "application_number", "name", "id_number", "points",
                      "outcome", "allocation_round"])
     yield flush()

@@ -14,16 +14,17 @@ from decimal import Decimal
 
 import marshmallow as ma
 from jifen.county.context import current_county
-from jifen.text import lazy_gettext as _l
+from flask_babel import get_locale
+from jifen.text import LazyText, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jifen import audit, clock
+from jifen import audit, clock, references
 from jifen.points.applications import ApplicationError
 from jifen.points.family import members
 from jifen.models import Application, ApplicantProfile, AuditEvent, ProgramApplication, ProgramRound, RuleVersion, User
 from jifen.models.application import CONFIRMED
-from jifen.plugin.kinds import ServiceProgram
+from jifen.plugin.kinds import ServiceProgram, localized
 from jifen.plugin.manager import catalog, plugin_of
 from jifen.county.tenancy import require_tenant
 
@@ -232,9 +233,41 @@ def context_for(session: Session, user: User) -> ApplicantContext:
     return ApplicantContext(user.id, profile.town if profile else None, children, spouse=spouse)
 
 
+APPLIED, WITHDRAWN = "applied", "withdrawn"
+
+
+def withdraw(session: Session, found: ProgramRound, user: User) -> ProgramApplication:
+    """The applicant withdraws the application while the round's window is open (and may apply again in it)."""
+    application = application_to(session, found, user)
+    if application is None or application.status != APPLIED:
+        raise ApplicationError(_l("You have no application in this round to withdraw."))
+    today = clock.today()
+    if not found.opens_on <= today <= found.closes_on:
+        raise ApplicationError(_l("Applications are closed: an application can be withdrawn only while the window "
+                                  "is open."))
+    application.status = WITHDRAWN
+    audit.record(session, "program.withdrawn", actor=user.actor, target_type="program_application",
+                 target_id=application.id, details={"round": found.id, "number": application.reference})
+    return application
+
+
 def application_to(session: Session, found: ProgramRound, user: User) -> ProgramApplication | None:
     return session.scalar(select(ProgramApplication).where(ProgramApplication.round_id == found.id,
                                                            ProgramApplication.user_id == user.id))
+
+
+def _label_of(program: ServiceProgram, name: str | None):
+    """The label of a field of the program's application form, in the reader's language when it is shown
+    (English in lower case, inside a sentence), never its key."""
+    field_ = program.application_schema().fields.get(name or "")
+    labels = (field_.metadata.get("label") if field_ is not None else None) or {"zh": name or "", "en": name or ""}
+
+    def text() -> str:
+        locale = str(get_locale() or "zh")
+        label = localized(labels, locale)
+        return label if locale.startswith("zh") else label[:1].lower() + label[1:]
+
+    return LazyText(text)
 
 
 def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> ProgramApplication:
@@ -252,7 +285,8 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
     points = session.scalar(select(Application).where(Application.user_id == user.id))
     if points is None or points.status != CONFIRMED:
         raise ApplicationError(_l("Your points must be confirmed before you apply for a program."))
-    if application_to(session, found, user) is not None:
+    earlier = application_to(session, found, user)
+    if earlier is not None and earlier.status != WITHDRAWN:
         raise ApplicationError(_l("You have applied in this round already."))
     schema = program.application_schema()
     try:
@@ -264,12 +298,17 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
         raise ApplicationError(problems[0], {"_schema": list(problems)})
     sub_quota = data.get(program.sub_quota_by) if program.sub_quota_by else None
     if found.sub_quotas and sub_quota not in found.sub_quotas:
-        message = _l("Choose one of this round's %(what)s.", what=program.sub_quota_by)
+        message = _l("Choose one of this round's %(what)s.", what=_label_of(program, program.sub_quota_by))
         raise ApplicationError(message, {program.sub_quota_by or "_schema": [message]})
-    result = ProgramApplication(round_id=found.id, user_id=user.id, sub_quota=sub_quota, fields=data,
-                                applied_at=clock.utcnow())
+    if earlier is not None:  # applying again after a withdrawal: the same record and reference number
+        result = earlier
+        result.status, result.sub_quota, result.fields, result.applied_at = APPLIED, sub_quota, data, clock.utcnow()
+    else:
+        result = ProgramApplication(round_id=found.id, user_id=user.id, sub_quota=sub_quota, fields=data,
+                                    applied_at=clock.utcnow(), reference=references.next_reference(session))
     session.add(result)
     session.flush()
     audit.record(session, "program.applied", actor=user.actor, target_type="program_application",
-                 target_id=result.id, details={"program": program.key, "round": found.id, "sub_quota": sub_quota})
+                 target_id=result.id, details={"program": program.key, "round": found.id, "sub_quota": sub_quota,
+                                               "number": result.reference})
     return result

@@ -43,7 +43,7 @@ from jifen.county.context import current_county
 
 from jifen import audit
 from jifen.db.session import set_tenant_for_raw_sql
-from jifen.models import ProgramRound, RankingResult, RankingRun, RuleVersion
+from jifen.models import ProgramApplication, ProgramRound, RankingResult, RankingRun, RuleVersion
 from jifen.plugin.kinds import QUOTA_MODES, ServiceProgram
 from jifen.plugin.manager import installed_plugins, plugin_of
 from jifen.ranking.allocation import (  # noqa: F401 - the outcomes are re-exported
@@ -248,7 +248,7 @@ def run(
     savepoint = _savepoint(session)
     try:
         record = RankingRun(round_id=found.id, rule_version=found.rule_version, plugin_versions=installed_plugins(),
-                            seed=seed, params=params.to_json(), digest="", actor=actor)
+                            seed=seed, params=params.to_json(), digest="", actor=actor, digest_format=DIGEST_FORMAT)
         session.add(record)
         session.flush()
         connection = _connection(session, tenant.id)
@@ -257,7 +257,7 @@ def run(
         cutoff = quantize(params.threshold) if params.quota_mode == "threshold" else tallied.cutoff
         subs = sub_quota_outcomes(params, tallied)
         counts = tallied.counts
-        digest = _digest(connection, tenant.id, record.id)
+        digest = _digest(connection, tenant.id, record.id, record.digest_format)
         report("digest", count, count)
         record.digest = digest
         record.input_count = count
@@ -324,38 +324,52 @@ def _snapshot(session: Session, connection: Connection, tenant_id: int, found: P
 # --------------------------------------------------------------------------- step 5: digest, counts, moves
 
 
-def digest_line(position: int, program_application_id: int, points, outcome: str, allocation_round) -> str:
-    """The canonical line of one result: ``position,application id,points (2 decimals),outcome,round``."""
-    return f"{position},{program_application_id},{quantize(points)},{outcome},{allocation_round or ''}\n"
+# What a digest line names an application by (RankingRun.digest_format): 1, its internal id (runs made
+# before reference numbers); 2, its reference number, as the published list and its CSV show it, so that
+# anyone can check the digest from the list alone (docs/ranking.md).
+BY_ID, BY_REFERENCE = 1, 2
+DIGEST_FORMAT = BY_REFERENCE  # new runs
 
 
-def _digest(connection: Connection, tenant_id: int, run_id: int) -> str:
+def digest_line(position: int, application: int | str, points, outcome: str, allocation_round) -> str:
+    """The canonical line of one result: ``position,application,points (2 decimals),outcome,round``, the
+    application by its reference number (format 2) or, in runs of format 1, its internal id."""
+    return f"{position},{application},{quantize(points)},{outcome},{allocation_round or ''}\n"
+
+
+def _digest(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
     """SHA-256 over the canonical lines (:func:`digest_line`) in position order."""
     if connection.dialect.name == "postgresql":
-        return _digest_in_sql(connection, tenant_id, run_id)
-    return _digest_in_python(connection, tenant_id, run_id)
+        return _digest_in_sql(connection, tenant_id, run_id, digest_format)
+    return _digest_in_python(connection, tenant_id, run_id, digest_format)
 
 
-def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int) -> str:
+def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
     """PostgreSQL builds the lines and hashes them itself: no result row leaves the database."""
-    return connection.execute(text("""
+    named = "a.reference" if digest_format == BY_REFERENCE else "r.program_application_id"
+    return connection.execute(text(f"""
         SELECT encode(sha256(convert_to(coalesce(string_agg(
-                   position || ',' || program_application_id || ',' || points || ',' || outcome || ','
-                   || coalesce(CAST(allocation_round AS TEXT), '') || chr(10), '' ORDER BY position), ''),
+                   r.position || ',' || {named} || ',' || r.points || ',' || r.outcome || ','
+                   || coalesce(CAST(r.allocation_round AS TEXT), '') || chr(10), '' ORDER BY r.position), ''),
                'UTF8')), 'hex')
-        FROM ranking_results WHERE tenant_id = :tenant AND run_id = :run
+        FROM ranking_results r
+        JOIN program_applications a ON a.tenant_id = r.tenant_id AND a.id = r.program_application_id
+        WHERE r.tenant_id = :tenant AND r.run_id = :run
     """), {"tenant": tenant_id, "run": run_id}).scalar()
 
 
-def _digest_in_python(connection: Connection, tenant_id: int, run_id: int) -> str:
+def _digest_in_python(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
     """Read in keyset pages (never all at once)."""
     results = RankingResult.__table__
+    applications = ProgramApplication.__table__
+    named = applications.c.reference if digest_format == BY_REFERENCE else results.c.program_application_id
     digest = hashlib.sha256()
     last = 0
     while True:
         rows = connection.execute(
-            select(results.c.position, results.c.program_application_id, results.c.points, results.c.outcome,
-                   results.c.allocation_round)
+            select(results.c.position, named, results.c.points, results.c.outcome, results.c.allocation_round)
+            .join(applications, (applications.c.tenant_id == results.c.tenant_id)
+                  & (applications.c.id == results.c.program_application_id))
             .where(result_filter(results, tenant_id, run_id), results.c.position > last)
             .order_by(results.c.position).limit(READ_BATCH)
         ).all()
@@ -403,10 +417,10 @@ def verification(session: Session, run: RankingRun) -> Verification:
         session.flush()
         connection = _connection(session, tenant.id)
         rank_and_allocate(connection, tenant.id, params, run.id, scratch.id, lambda *a: None)
-        recomputed = _digest(connection, tenant.id, scratch.id)
+        recomputed = _digest(connection, tenant.id, scratch.id, run.digest_format)
     finally:
         savepoint.rollback()
-    stored = _digest(_connection(session, tenant.id), tenant.id, run.id)
+    stored = _digest(_connection(session, tenant.id), tenant.id, run.id, run.digest_format)
     return Verification(ok=recomputed == run.digest == stored, recorded=run.digest, recomputed=recomputed,
                         stored_results=stored)
 

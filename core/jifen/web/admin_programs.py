@@ -111,13 +111,17 @@ def _round_page(found: ProgramRound, *, errors: dict | None = None, values: dict
     latest = state.latest
     objections = publication.objections_of(session, latest) if latest else []
     deciders = Actors(session, [o.decided_by for o in objections if o.decided_by])
+    round_offers = offers.offers_of(session, found)
+    concerned = {o.program_application_id for o in (*objections, *round_offers) if o.program_application_id}
+    numbers = dict(session.execute(select(ProgramApplication.id, ProgramApplication.reference)
+                                   .where(ProgramApplication.id.in_(concerned))).all()) if concerned else {}
     today = clock.today()
     period_ends = period_end(today, program.publication_days) if program is not None else None
     offer_deadline = add_working_days(today, offers.offer_days(session, program)) if program is not None else None
     return render("admin/round.html", round=found, program=program or programs.declared_program(found.program_key),
                   state=state, allowed=state.allowed(), counts=counts, total=sum(counts.values()), runs=runs,
                   latest=latest, objections=objections, deciders=deciders,
-                  offers=offers.offers_of(session, found), changes=programs.changes_of(session, found),
+                  offers=round_offers, numbers=numbers, changes=programs.changes_of(session, found),
                   ranking_job=jobs.latest_job(session, "round", found.id, kind="ranking.run"),
                   period_ends=period_ends, offer_deadline=offer_deadline, today=today,
                   state_refusal=lambda action: states.refusal(state, action),

@@ -1,16 +1,26 @@
 """The applicant's journey on a county's portal: profile, family, items, evidence, estimate, submit.
 
+The applicant's home (``/me/``) is one status page: the points application with its reference number,
+each item's state and the next thing to do, every program application's stage (rank, sub-quota, cutoff,
+offer), objections and their outcome, unread messages, and a dated timeline in the county's time zone.
+Submitting goes through a check page (GOV.UK "check your answers") with the county's declaration of
+truthfulness, then a confirmation page with the reference number.
+
 Bad input re-renders the page with every message and with what was typed (status 400); nothing
 half-done is stored.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field as dataclass_field
+from datetime import datetime, timezone
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from jifen import clock
 from jifen import audit
@@ -23,8 +33,17 @@ from jifen.points import family
 from jifen.db.session import get_session, utcnow
 from jifen.identity import masking
 from jifen.points.ledger import current_breakdown
-from jifen.models import ApplicantProfile, DeclaredItem, EvidenceFile, FamilyMember, ItemReview, Message
-from jifen.models.application import DRAFT, ITEM_SUPPLEMENT
+from jifen.models import (
+    ApplicantProfile, DeclaredItem, EvidenceFile, FamilyMember, ItemReview, Message, Objection, Offer,
+    ProgramApplication, ProgramRound, Publication, RankingResult, RankingRun, StatusEvent,
+)
+from jifen.models.application import DRAFT, ITEM_REJECTED, ITEM_SUPPLEMENT
+from jifen.programs import offers as program_offers
+from jifen.programs import publication as program_publication
+from jifen.programs import rounds as program_rounds
+from jifen.ranking.runs import sub_quotas_of_run
+from jifen.web.i18n import STATUS_LABELS, current_locale
+from jifen.web.review import described
 from jifen.points.rules import county_item_types
 from jifen.county.tenancy import require_tenant
 from jifen.plugin import fields as item_forms
@@ -65,22 +84,231 @@ def _uses_family_planning() -> bool:
     return any(t.category == "family_planning" for t in current_county().score_items)
 
 
+# --------------------------------------------------------------------------- the status page
+
+
+def local_time(moment: datetime | None) -> datetime | None:
+    """A stored (naive UTC) timestamp in the county's time zone, as people read it."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(clock.time_zone())
+
+
+def _lang() -> str:
+    return "zh" if current_locale().startswith("zh") else "en"
+
+
+@dataclass
+class Event:
+    """One line of the timeline: when (stored UTC) and what happened, in words."""
+
+    at: datetime
+    text: str
+    kind: str
+
+    @property
+    def local(self) -> datetime | None:
+        return local_time(self.at)
+
+
+@dataclass
+class ProgramStanding:
+    """One program application as the applicant reads it: the program, round, reference and stage."""
+
+    application: ProgramApplication
+    round: ProgramRound
+    program: object | None
+    stage: str  # applied, eligible, ranked, offered, accepted, declined, expired, withdrawn
+    publication: Publication | None = None
+    position: int | None = None
+    sub_position: int | None = None
+    sub_quota: str | None = None
+    points: Decimal | None = None
+    outcome: str | None = None
+    cutoff: Decimal | None = None
+    distance: Decimal | None = None
+    sub_cutoff: Decimal | None = None
+    sub_distance: Decimal | None = None
+    offer: Offer | None = None
+    objections_until: object | None = None
+    sub_label: str | None = None
+    extra: dict = dataclass_field(default_factory=dict)
+
+
+def _program_of(session, key: str):
+    return program_rounds.programs(session).get(key) or program_rounds.declared_program(key)
+
+
+def sub_quota_label(program, lang: str) -> str | None:
+    """The words for the program's sub-quota (the school, the town), from its application form's label."""
+    name = getattr(program, "sub_quota_by", None)
+    if program is None or not name:
+        return None
+    for spec in item_forms.specs(program.application_schema()):
+        if spec.name == name:
+            return spec.label.get(lang) or spec.label.get("zh") or None
+    return None
+
+
+def _sub_cutoff(session, run: RankingRun, sub_quota: str | None) -> Decimal | None:
+    """The cutoff of one sub-quota in a run: the run's own figure, else the lowest points given a place in
+    it in the first round (a run recorded without its parameters)."""
+    if sub_quota is None:
+        return None
+    try:
+        for outcome in sub_quotas_of_run(session, run):
+            if outcome.name == sub_quota:
+                return outcome.cutoff
+        return None
+    except (KeyError, TypeError, ValueError):
+        points = list(session.scalars(select(RankingResult.points).where(
+            RankingResult.run_id == run.id, RankingResult.sub_quota == sub_quota,
+            RankingResult.outcome == "allocated", RankingResult.allocation_round.in_((1, None)))))
+        return min(points) if points else None
+
+
+def program_standings(session, me) -> list[ProgramStanding]:
+    """Every program application of the applicant, newest first, with its stage."""
+    today = clock.today()
+    lang = _lang()
+    rows = list(session.scalars(select(ProgramApplication).where(ProgramApplication.user_id == me.id)
+                                .order_by(ProgramApplication.applied_at.desc())))
+    result = []
+    for application in rows:
+        found = session.get(ProgramRound, (application.tenant_id, application.round_id))
+        if found is None:
+            continue
+        program = _program_of(session, found.program_key)
+        standing = ProgramStanding(application, found, program, "applied", sub_quota=application.sub_quota,
+                                   sub_label=sub_quota_label(program, lang))
+        if application.status == "withdrawn":
+            standing.stage = "withdrawn"
+        elif today > found.closes_on:
+            standing.stage = "eligible"
+        published = program_publication.latest(session, found)
+        if published is not None and standing.stage != "withdrawn":
+            run = session.get(RankingRun, (found.tenant_id, published.run_id))
+            row = session.scalar(select(RankingResult).where(RankingResult.run_id == published.run_id,
+                                                             RankingResult.program_application_id == application.id))
+            if run is not None and row is not None:
+                standing.stage, standing.publication = "ranked", published
+                standing.position, standing.sub_position = row.position, row.sub_position
+                standing.sub_quota, standing.points, standing.outcome = row.sub_quota, row.points, row.outcome
+                standing.cutoff = run.cutoff
+                if run.cutoff is not None:
+                    standing.distance = max(Decimal(run.cutoff) - Decimal(row.points), Decimal("0.00"))
+                standing.sub_cutoff = _sub_cutoff(session, run, row.sub_quota)
+                if standing.sub_cutoff is not None:
+                    standing.sub_distance = max(Decimal(standing.sub_cutoff) - Decimal(row.points), Decimal("0.00"))
+                if program_publication.in_objection_period(published):
+                    standing.objections_until = published.ends_on
+        offer = session.scalar(select(Offer).where(Offer.round_id == found.id, Offer.user_id == me.id,
+                                                   Offer.program_application_id == application.id))
+        if offer is not None:
+            standing.offer, standing.stage = offer, offer.status
+        result.append(standing)
+    return result
+
+
+def _objections(session, me) -> list[tuple[Objection, ProgramRound | None, object | None]]:
+    rows = list(session.scalars(select(Objection).where(Objection.user_id == me.id)
+                                .order_by(Objection.created_at.desc())))
+    result = []
+    for objection in rows:
+        published = session.get(Publication, (objection.tenant_id, objection.publication_id))
+        found = session.get(ProgramRound, (objection.tenant_id, published.round_id)) if published else None
+        result.append((objection, found, _program_of(session, found.program_key) if found else None))
+    return result
+
+
+def _program_name(program, lang: str) -> str:
+    return program.name(lang) if program is not None else ""
+
+
+def timeline(session, me, application, items, standings, objections) -> list[Event]:
+    """What happened, newest first: the points application's history, program applications, published
+    lists, offers and objections."""
+    lang = _lang()
+    types = county_item_types(session)
+    names = {i.id: (types[i.item_type].name(lang) if i.item_type in types else "") for i in items}
+    events: list[Event] = []
+    if application is not None:
+        for event in applications.history(session, application):
+            if event.status == DRAFT:
+                text = _("You started your points application.")
+            elif event.status == "submitted":
+                text = _("You submitted your points application %(reference)s.", reference=application.reference or "")
+            elif event.status == "confirmed":
+                text = _("Your points are confirmed: %(total)s.", total=event.reason or "")
+            else:
+                label = str(STATUS_LABELS.get(event.status, event.status))
+                item_name = names.get(event.item_id) if event.item_id else None
+                text = f"{label} · {item_name}" if item_name else label
+                if event.reason and event.status in ("item_supplement_requested", "item_rejected", "supplemented",
+                                                     "recheck_requested"):
+                    text = f"{text}: {event.reason}"
+            events.append(Event(event.at, text, event.status))
+    seen_publications = set()
+    for standing in standings:
+        program, found = _program_name(standing.program, lang), standing.round.name
+        events.append(Event(standing.application.applied_at,
+                            _("You applied to %(program)s, %(round)s (%(reference)s).", program=program, round=found,
+                              reference=standing.application.reference or "—"), "program.applied"))
+        for published in session.scalars(select(Publication).where(Publication.round_id == standing.round.id)):
+            if published.id in seen_publications:
+                continue
+            seen_publications.add(published.id)
+            text = (_("The final list of %(program)s, %(round)s was published.", program=program, round=found)
+                    if published.stage == "final" else
+                    _("The provisional list of %(program)s, %(round)s was published.", program=program, round=found))
+            events.append(Event(published.published_at, text, f"publication.{published.stage}"))
+        offer = standing.offer
+        if offer is not None:
+            events.append(Event(offer.created_at, _("A place in %(program)s, %(round)s was offered to you.",
+                                                    program=program, round=found), "offer.made"))
+            if offer.decided_at is not None:
+                events.append(Event(offer.decided_at, str(STATUS_LABELS.get("offer_" + offer.status, offer.status)),
+                                    f"offer.{offer.status}"))
+    for objection, _round, _program in objections:
+        events.append(Event(objection.created_at, _("You raised objection %(reference)s.",
+                                                    reference=objection.reference or "—"), "objection.raised"))
+        if objection.decided_at is not None:
+            events.append(Event(objection.decided_at, _("Objection %(reference)s was decided.",
+                                                        reference=objection.reference or "—"), "objection.decided"))
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events
+
+
 @bp.get("/")
 @applicant_only
 def dashboard():
     session = get_session()
+    me = _me()
     application = _application()
     items = applications.items_of(session, application) if application else []
-    state = applications.readiness(session, current_county().hooks, application, _me()) if application else None
+    state = applications.readiness(session, current_county().hooks, application, me) if application else None
     estimate = applications.estimate(session, application)
     files = {}
     if items:
         for record in session.scalars(select(EvidenceFile).where(EvidenceFile.item_id.in_([i.id for i in items]))):
             files.setdefault(record.item_id, []).append(record)
-    unread = session.scalar(select(Message.id).where(Message.user_id == _me().id, Message.read_at.is_(None)).limit(1))
+    unread = list(session.scalars(select(Message).where(Message.user_id == me.id, Message.read_at.is_(None))
+                                  .order_by(Message.created_at.desc()).limit(5)))
+    standings = program_standings(session, me)
+    objections = _objections(session, me)
+    due = max((i.due_on for i in items if i.due_on and i.status == "pending"), default=None)
     return render("applicant/dashboard.html", application=application, items=items, state=state, estimate=estimate,
                   types=county_item_types(session), files=files, ledger=current_breakdown(session, application)
-                  if application else [], has_unread=unread is not None, form=EmptyForm(), reason_form=ReasonForm())
+                  if application else [], has_unread=bool(unread), unread=unread, form=EmptyForm(),
+                  reason_form=ReasonForm(), standings=standings, objections=objections, due=due,
+                  events=timeline(session, me, application, items, standings, objections),
+                  bring=offer_instructions(session), local_time=local_time)
+
+
+def offer_instructions(session, program=None) -> str:
+    """What to bring and where, once a place is accepted: the program's ``offer_instructions_zh`` /
+    ``_en`` setting, else the county's ``[offers] instructions_zh`` / ``_en``, else a line with the hotline."""
+    return program_offers.instructions(session, program, _lang())
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -243,9 +471,40 @@ def _item_detail(found, item_type, values, errors, status=200):
     session = get_session()
     files = list(session.scalars(select(EvidenceFile).where(EvidenceFile.item_id == found.id)))
     reviews = list(session.scalars(select(ItemReview).where(ItemReview.item_id == found.id).order_by(ItemReview.at)))
-    return render("applicant/item.html", item_type=item_type, fields=item_forms.specs(item_type.input_schema()),
+    fields = item_forms.specs(item_type.input_schema())
+    return render("applicant/item.html", item_type=item_type, fields=fields,
                   values=values, errors=errors, item=found, files=files, reviews=reviews, form=EmptyForm(),
-                  supplement_form=SupplementForm(), editable=found.status in ("declared", ITEM_SUPPLEMENT)), status
+                  supplement_form=SupplementForm(), editable=found.status in ("declared", ITEM_SUPPLEMENT),
+                  lines=described(found.input or {}, fields, _lang()), reason=current_reason(found)), status
+
+
+def current_reason(found: DeclaredItem) -> str | None:
+    """The reason the applicant must read now: the department's current supplement request, or why the item
+    was not accepted; none once a supplement is sent back (the old request is answered)."""
+    if found.status in (ITEM_SUPPLEMENT, ITEM_REJECTED):
+        return found.reason
+    return None
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error):
+    """A request over the size limit (a file too large): back to the item page with a message in the
+    person's language; the declaration is kept (it is stored), nothing of the upload is."""
+    limit_mb = max(int(get_max_upload_bytes()) // (1024 * 1024), 1)
+    message = _("The file is too large: a file may be at most %(size)s MB. Choose a smaller file or a photo "
+                "with fewer pixels.", size=limit_mb)
+    item_id = (request.view_args or {}).get("item_id")
+    if request.endpoint in ("applicant.upload", "applicant.item", "applicant.supplement") and item_id:
+        flash(message, "error")
+        return redirect(url_for("applicant.item", item_id=item_id), 303)
+    flash(message, "error")
+    return redirect(url_for("applicant.dashboard"), 303)
+
+
+def get_max_upload_bytes() -> int:
+    from flask import current_app
+
+    return int(current_app.config.get("JIFEN_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
 
 
 @bp.post("/items/<int:item_id>/delete")
@@ -322,6 +581,52 @@ def supplement(item_id: int):
     return redirect(url_for("applicant.dashboard"))
 
 
+DECLARATION = {
+    "zh": "本人承诺所填信息及所附材料真实、准确、完整，如有虚假，愿承担相应责任并接受取消积分的处理。",
+    "en": "I declare that the information I have given and the documents I have attached are true, accurate and "
+          "complete. If any of it is false, I accept responsibility and accept that my points are cancelled.",
+}
+
+
+def declaration_text(lang: str) -> str:
+    """The county's declaration of truthfulness (承诺): tenant.toml ``[points] declaration_zh`` /
+    ``declaration_en``, else the platform's default."""
+    settings = (require_tenant().settings or {}).get("points") or {}
+    chosen = settings.get(f"declaration_{lang}")
+    return chosen.strip() if isinstance(chosen, str) and chosen.strip() else DECLARATION[lang]
+
+
+def _check_page(application, error: str | None = None, status: int = 200):
+    session = get_session()
+    lang = _lang()
+    types = county_item_types(session)
+    items = applications.items_of(session, application) if application else []
+    files: dict[int, list] = {}
+    if items:
+        for record in session.scalars(select(EvidenceFile).where(EvidenceFile.item_id.in_([i.id for i in items]))
+                                      .order_by(EvidenceFile.uploaded_at)):
+            files.setdefault(record.item_id, []).append(record)
+    answers = []
+    for found in items:
+        item_type = types.get(found.item_type)
+        lines = described(found.input or {}, item_forms.specs(item_type.input_schema()), lang) if item_type else []
+        answers.append((found, item_type, lines))
+    state = applications.readiness(session, current_county().hooks, application, _me()) if application else None
+    return render("applicant/check.html", application=application, answers=answers, files=files, state=state,
+                  declaration=declaration_text(lang), error=error, form=EmptyForm(),
+                  estimate=applications.estimate(session, application)), status
+
+
+@bp.get("/submit")
+@applicant_only
+def check_answers():
+    """Check your answers (GOV.UK): every item in words with a link to change it, the files, the declaration."""
+    application = _application()
+    if application is None or application.status != DRAFT:
+        return redirect(url_for("applicant.dashboard"))
+    return _check_page(application)
+
+
 @bp.post("/submit")
 @applicant_only
 def submit():
@@ -330,6 +635,10 @@ def submit():
     if application is None or application.status != DRAFT:
         flash(_("There is no draft to submit."), "error")
         return redirect(url_for("applicant.dashboard"))
+    if not EmptyForm().validate_on_submit():
+        return _check_page(application, _("This form has expired. Please send it again."), 400)
+    if request.form.get("declaration") not in ("y", "on", "1", "true"):
+        return _check_page(application, _("Tick the box to confirm the declaration before you submit."), 400)
     try:
         applications.submit(session, current_county().hooks, application, _me())
     except applications.ApplicationError as exc:
@@ -339,8 +648,21 @@ def submit():
             flash(str(veto.message), "error")
         return redirect(url_for("applicant.dashboard"))
     session.commit()
-    flash(_("Your application is submitted."), "success")
-    return redirect(url_for("applicant.dashboard"))
+    return redirect(url_for("applicant.submitted"))
+
+
+@bp.get("/submitted")
+@applicant_only
+def submitted():
+    """The confirmation page: the reference number, large, and what happens next."""
+    session = get_session()
+    application = _application()
+    if application is None or application.status == DRAFT or not application.reference:
+        return redirect(url_for("applicant.dashboard"))
+    items = applications.items_of(session, application)
+    due = max((i.due_on for i in items if i.due_on), default=None)
+    return render("applicant/submitted.html", application=application, due=due,
+                  submitted_on=local_time(application.submitted_at))
 
 
 @bp.post("/recheck")
@@ -367,7 +689,7 @@ def recheck():
 def history():
     application = _application()
     events = applications.history(get_session(), application) if application else []
-    return render("applicant/history.html", events=events)
+    return render("applicant/history.html", events=events, local_time=local_time)
 
 
 @bp.get("/messages")
@@ -380,4 +702,4 @@ def messages():
     for message in unread:
         message.read_at = utcnow()
     session.commit()
-    return render("applicant/messages.html", messages=rows, unread_ids={m.id for m in unread})
+    return render("applicant/messages.html", messages=rows, unread_ids={m.id for m in unread}, local_time=local_time)

@@ -52,6 +52,7 @@ ACTIONS = {
     "points.rescored": _l("Points rescored"),
     "profile.changed": _l("Profile changed"),
     "program.applied": _l("Applied to a program"),
+    "program.withdrawn": _l("Program application withdrawn"),
     "publication.final": _l("Final list published"),
     "publication.period_changed": _l("Publication period changed"),
     "publication.provisional": _l("Provisional list published"),

@@ -38,8 +38,20 @@ def register():
             session.commit()
             login_user(user)
             flash(_("Your account is ready."), "success")
-            return redirect(url_for("auth.account"))
+            return redirect(home_of(user))
     return form_page("auth/register.html", form)
+
+
+def home_of(user) -> str:
+    """Where a person lands after logging in: an applicant on the status page (the next thing to do),
+    officials on their work; an initial password is changed on the account page first."""
+    if getattr(user, "must_change_password", False):
+        return url_for("auth.account")
+    if user.has_role("admin"):
+        return url_for("admin.index")
+    if user.has_role("reviewer"):
+        return url_for("review.queue")
+    return url_for("applicant.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -53,7 +65,7 @@ def login():
         session.commit()
         if user is not None:
             login_user(user)
-            return redirect(safe_next(form.next.data) or url_for("auth.account"))
+            return redirect(safe_next(form.next.data) or home_of(user))
         add_error(form, "password", _("Mobile number or password is not correct."))
     elif not form.is_submitted():
         form.next.data = request.args.get("next", "")

@@ -170,6 +170,6 @@ def published_xlsx(key: str, round_id: int):
         abort(404)
     run = session.get(RankingRun, (found.tenant_id, latest.run_id))
     path = exports.list_xlsx_path(session, latest, run)
-    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=f"round-{found.id}-{latest.stage}.xlsx")
+    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=f"list-{latest.starts_on.isoformat()}-{latest.stage}.xlsx")
     response.headers["X-Ranking-Digest"] = run.digest
     return response

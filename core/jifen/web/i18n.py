@@ -1,4 +1,5 @@
-"""Languages: Chinese (zh_Hans_CN) by default, English on a switch (``?lang=en``), kept in the session."""
+"""Languages: the explicit choice (``?lang=en``), kept in the session; before any choice, the browser's
+Accept-Language (``en-US`` reads English); Chinese (zh_Hans_CN) when the browser names neither."""
 
 from __future__ import annotations
 
@@ -12,11 +13,26 @@ DEFAULT_LOCALE = "zh_Hans_CN"
 babel = Babel()
 
 
+# The primary subtag of an Accept-Language entry -> our locale (zh-TW, zh-HK: the Chinese we have).
+_BROWSER_LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+def _from_browser() -> str | None:
+    """The first language of the browser's Accept-Language (by quality) that the portal speaks."""
+    for value, quality in request.accept_languages:
+        primary = value.replace("_", "-").split("-", 1)[0].strip().lower()
+        if quality > 0 and primary in _BROWSER_LANGUAGES:
+            return _BROWSER_LANGUAGES[primary]
+    return None
+
+
 def _select_locale() -> str:
     if not has_request_context():
         return "en"  # the command line speaks English
     chosen = session.get("lang")
-    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+    if chosen in LOCALES:
+        return chosen
+    return _from_browser() or DEFAULT_LOCALE
 
 
 def _remember_choice():
@@ -57,6 +73,18 @@ STATUS_LABELS = {
     "offer_declined": _l("You declined the place"),
     "offer_expired": _l("The offer expired"),
 }
+# What a message is about (Message.kind), in words: the messages page shows it above each message.
+KIND_LABELS = {
+    "application.submitted": _l("Application submitted"),
+    "application.supplement": _l("Supplement requested"),
+    "item.rejected": _l("Item not accepted"),
+    "points.confirmed": _l("Points confirmed"),
+    "offer.made": _l("A place is offered to you"),
+    "offer.expired": _l("The offer expired"),
+    "objection.decided": _l("Objection decided"),
+    "review.due": _l("Reviews falling due"),
+    "publication.period_ended": _l("Publication period ended"),
+}
 NOTE_LABELS = {
     "not_highest": _l("only the highest counts"),
     "capped": _l("capped"),
@@ -71,6 +99,11 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["words"] = words  # keys in words: plugins, departments, scopes, quota modes...
     app.before_request(_remember_choice)
+
+    @app.after_request
+    def _vary_on_language(response):
+        response.vary.add("Accept-Language")  # before a choice, the language follows the browser
+        return response
 
     @app.context_processor
     def _i18n_vars():
@@ -87,4 +120,5 @@ def init_app(app: Flask) -> None:
             "localized_summary": lambda obj: obj.summary(locale.split("_")[0]),
             "status_label": lambda status: STATUS_LABELS.get(status, status),
             "note_label": lambda note: NOTE_LABELS.get(note, note),
+            "kind_label": lambda kind: KIND_LABELS.get(kind) if kind else None,
         }

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from sqlalchemy import select
 
-from jifen import clock
+from jifen import clock, references
 
-from jifen.points import applications
+from jifen.points import applications, family
 
 from jifen.programs import offers
 
@@ -19,8 +19,9 @@ from jifen.programs import rounds as programs
 from jifen.programs import publication
 
 from jifen.programs import transparency
+from jifen.ranking import runs as ranking
 from jifen.db.session import get_db, get_session
-from jifen.models import Offer, ProgramRound, RankingRun
+from jifen.models import Offer, ProgramApplication, ProgramRound, RankingRun
 from jifen.county.tenancy import bind_tenant, require_tenant
 from jifen.plugin import fields as item_forms
 from jifen.web.forms import EmptyForm
@@ -37,6 +38,25 @@ def _program(key: str):
     return found
 
 
+def _offered(session, program, current) -> dict:
+    """The answers the platform knows (jifen.plugin.fields.specs' ``offered``): the round's schools or towns,
+    and the applicant's registered children for a field that asks for a child."""
+    offered: dict = {}
+    if current is not None and program.sub_quota_by and current.sub_quotas:
+        offered[program.sub_quota_by] = tuple((name, {"zh": name, "en": name}) for name in current.sub_quotas)
+    asks_child = [name for name, f in program.application_schema().fields.items()
+                  if f.metadata.get("choices_from") == "children"]
+    if asks_child and _is_applicant():
+        children = tuple((m.real_name, {"zh": m.real_name, "en": m.real_name})
+                         for m in family.members(session, current_user) if m.relation == "child")
+        offered.update({name: children for name in asks_child})
+    return offered
+
+
+def _fields(session, program, current) -> list:
+    return item_forms.specs(program.application_schema(), _offered(session, program, current))
+
+
 def _page(program, values=None, errors=None, status=200):
     session = get_session()
     mine = None
@@ -44,13 +64,15 @@ def _page(program, values=None, errors=None, status=200):
     applicant = _is_applicant()
     if current is not None and applicant:
         mine = programs.application_to(session, current, current_user)
+    fields = _fields(session, program, current)
+    needs_child = applicant and any(f.kind == "choice" and not f.choices for f in fields)
     return render("portal/program.html", program=program, start=programs.start_date(session, program),
                   started=programs.started(session, program), current=current,
                   upcoming=programs.next_round(session, program.key), today=clock.today(), mine=mine,
                   rounds=programs.rounds_of(session, program.key),
                   my_offers=[o for o in offers.offers_for_user(session, current_user) if o.round_id in
                              {r.id for r in programs.rounds_of(session, program.key)}] if applicant else [],
-                  fields=item_forms.specs(program.application_schema()), values=values or {},
+                  fields=fields, needs_child=needs_child, values=values or {},
                   errors=errors or {}, form=EmptyForm()), status
 
 
@@ -65,7 +87,7 @@ def program(key: str):
 def apply(key: str):
     program = _program(key)
     session = get_session()
-    raw = item_forms.read(request.form, "", item_forms.specs(program.application_schema()))
+    raw = item_forms.read(request.form, "", _fields(session, program, programs.open_round(session, program.key)))
     try:
         programs.apply(session, program, current_user._get_current_object(), raw)
     except applications.ApplicationError as exc:
@@ -75,6 +97,30 @@ def apply(key: str):
         return _page(program, dict(request.form), errors, 400)
     session.commit()
     flash(_("Your application is recorded."), "success")
+    return redirect(url_for("programs.program", key=key))
+
+
+@bp.post("/programs/<key>/withdraw")
+@roles_required("applicant")
+def withdraw(key: str):
+    """Withdraw the application to the open round, after ticking the box that says what it means."""
+    program = _program(key)
+    session = get_session()
+    current = programs.open_round(session, program.key)
+    if request.form.get("confirm") != "y":
+        return _page(program, errors={"withdraw": [_("Tick the box to confirm that you withdraw the application.")]},
+                     status=400)
+    if current is None:
+        flash(_("Applications are closed: an application can be withdrawn only while the window is open."), "error")
+        return redirect(url_for("programs.program", key=key)), 303
+    try:
+        withdrawn = programs.withdraw(session, current, current_user._get_current_object())
+    except applications.ApplicationError as exc:
+        session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("programs.program", key=key)), 303
+    session.commit()
+    flash(_("Your application %(reference)s is withdrawn.", reference=withdrawn.reference), "success")
     return redirect(url_for("programs.program", key=key))
 
 
@@ -112,12 +158,16 @@ def _is_applicant() -> bool:
 def published_list(key: str, round_id: int):
     session = get_session()
     program, found, publication_row, run = _published(key, round_id)
-    number = request.args.get("number", type=int)
+    typed = (request.args.get("number") or "").strip()
+    number = references.normalized(typed) if typed else None
     after = request.args.get("after", default=0, type=int)
-    entries = publication.page(session, publication_row, after=max(after, 0), number=number)
+    not_a_number = bool(typed) and number is None
+    entries = [] if not_a_number else publication.page(session, publication_row, after=max(after, 0), number=number)
     standing = publication.standing_of(session, publication_row, run, current_user) if _is_applicant() else None
+    subs = ranking.sub_quotas_of_run(session, run) if run is not None and run.params else ()
     return render("portal/published_list.html", program=program, round=found, publication=publication_row, run=run,
-                  entries=entries, number=number, standing=standing, page_size=publication.PAGE_SIZE,
+                  entries=entries, number=number, typed=typed, not_a_number=not_a_number, standing=standing,
+                  sub_quotas=[s for s in subs if s.cutoff is not None], page_size=publication.PAGE_SIZE,
                   objections_open=publication.in_objection_period(publication_row), form=EmptyForm())
 
 
@@ -138,7 +188,8 @@ def published_csv(key: str, round_id: int):
                 own.close()
 
     response = Response(generate(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename=round-{found.id}-{publication_row.stage}.csv"
+    response.headers["Content-Disposition"] = (  # no internal id in what people keep
+        f"attachment; filename=list-{publication_row.starts_on.isoformat()}-{publication_row.stage}.csv")
     response.headers["X-Ranking-Digest"] = run.digest
     return response
 
@@ -148,17 +199,21 @@ def published_csv(key: str, round_id: int):
 def object_to(key: str, round_id: int):
     session = get_session()
     _program_, _round_, publication_row, _run_ = _published(key, round_id)
-    number = request.form.get("number", type=int)
+    number = request.form.get("number")  # a reference number as typed; the domain finds it on the list
     try:
-        publication.object_to(session, publication_row, current_user._get_current_object(),
-                              request.form.get("reason", ""), number)
+        objection = publication.object_to(session, publication_row, current_user._get_current_object(),
+                                          request.form.get("reason", ""), number)
     except applications.ApplicationError as exc:
         session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("programs.published_list", key=key, round_id=round_id)), 303
     session.commit()
-    flash(_("Your objection is recorded; the county re-checks it and records the outcome."), "success")
-    return redirect(url_for("programs.published_list", key=key, round_id=round_id))
+    # The acknowledgement names the objection's reference number; its state and outcome follow on the
+    # applicant's status page, and the outcome also comes as a message.
+    flash(_("Your objection is recorded with the reference number %(reference)s. The county re-checks it and "
+            "records the outcome; you get a message, and you can follow it on your status page.",
+            reference=objection.reference), "success")
+    return redirect(url_for("applicant.dashboard", _anchor="objections"))
 
 
 @bp.get("/programs/<key>/rounds/<int:round_id>")
@@ -174,23 +229,77 @@ def round_page(key: str, round_id: int):
                   figures=fig, chart=transparency.chart(fig), published=published)
 
 
-@bp.post("/programs/<key>/offers/<int:offer_id>/<answer>")
+def _own_offer(key: str, offer_id: int):
+    """The program, the applicant's own offer in it, its round and program application; 404 otherwise."""
+    session = get_session()
+    program = programs.programs(session).get(key) or programs.declared_program(key)
+    if program is None:
+        abort(404)
+    offer = session.scalar(select(Offer).where(Offer.id == offer_id, Offer.user_id == current_user.id))
+    found = session.get(ProgramRound, (offer.tenant_id, offer.round_id)) if offer is not None else None
+    if offer is None or found is None or found.program_key != key:
+        abort(404)
+    application = session.get(ProgramApplication, (offer.tenant_id, offer.program_application_id))
+    return program, offer, found, application
+
+
+def _offer_context(program, offer, found, application) -> dict:
+    """What is offered, in words: the program, the round, the sub-quota (the school or the town) with its
+    label, the child's name when the program's form has one, the reference number, the deadline, what to
+    bring, and what declining means."""
+    session = get_session()
+    lang = "zh" if str(get_locale() or "zh").startswith("zh") else "en"
+    fields = dict(application.fields or {}) if application is not None else {}
+    labels = {spec.name: spec.label.get(lang) or spec.label.get("zh") or spec.name
+              for spec in item_forms.specs(program.application_schema())}
+    sub_label = labels.get(program.sub_quota_by) if program.sub_quota_by else None
+    return {"program": program, "offer": offer, "round": found, "application": application,
+            "reference": application.reference if application is not None else None,
+            "sub_label": sub_label, "child_name": fields.get("child_name"),
+            "child_label": labels.get("child_name"), "forfeits": program.offer_rule == "decline_forfeits",
+            "bring": offers.instructions(session, program, lang), "today": clock.today()}
+
+
+@bp.get("/programs/<key>/offers/<int:offer_id>")
+@roles_required("applicant")
+def offer_page(key: str, offer_id: int):
+    """The applicant's offer in words, with the way to answer it (or, once accepted, what happens next)."""
+    program, offer, found, application = _own_offer(key, offer_id)
+    return render("applicant/offer.html", **_offer_context(program, offer, found, application))
+
+
+@bp.route("/programs/<key>/offers/<int:offer_id>/<any(accept, decline):answer>", methods=["GET", "POST"])
 @roles_required("applicant")
 def answer_offer(key: str, offer_id: int, answer: str):
-    session = get_session()
-    _program(key)
-    offer = session.scalar(select(Offer).where(Offer.id == offer_id, Offer.user_id == current_user.id))
-    if offer is None or answer not in ("accept", "decline"):
+    """Accept or decline, each through a confirmation page that names the consequence and has a box to tick;
+    a POST without the box ticked changes nothing."""
+    if answer not in ("accept", "decline"):
         abort(404)
+    session = get_session()
+    program, offer, found, application = _own_offer(key, offer_id)
+    context = _offer_context(program, offer, found, application)
+    if offer.status != "offered":
+        flash(_("This offer has been answered already or has expired."), "error")
+        return redirect(url_for("programs.offer_page", key=key, offer_id=offer_id)), 303
+    if request.method == "GET":
+        return render("applicant/offer_answer.html", answer=answer, error=None, reason="", form=EmptyForm(),
+                      **context)
+    reason = request.form.get("reason") or ""
+    confirmed = EmptyForm().validate_on_submit() and request.form.get("confirm") in ("y", "on", "1", "true")
+    if not confirmed:
+        error = (_("Tick the box to confirm that you accept the place.") if answer == "accept" else
+                 _("Tick the box to confirm that you decline the place."))
+        return render("applicant/offer_answer.html", answer=answer, error=error, reason=reason, form=EmptyForm(),
+                      **context), 400
     try:
         if answer == "accept":
             offers.accept(session, offer, current_user._get_current_object())
         else:
-            offers.decline(session, offer, current_user._get_current_object(), request.form.get("reason") or None)
+            offers.decline(session, offer, current_user._get_current_object(), reason or None)
     except applications.ApplicationError as exc:
         session.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("programs.program", key=key)), 303
+        return redirect(url_for("programs.offer_page", key=key, offer_id=offer_id)), 303
     session.commit()
-    flash(_("Your answer is recorded."), "success")
-    return redirect(url_for("programs.program", key=key))
+    flash(_("You accepted the place.") if answer == "accept" else _("You declined the place."), "success")
+    return redirect(url_for("programs.offer_page", key=key, offer_id=offer_id))

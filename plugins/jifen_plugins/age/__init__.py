@@ -49,7 +49,7 @@ class AgeBand(ma.Schema):
     @ma.validates_schema
     def _ordered(self, data, **kwargs):
         if data.get("min_age", 0) > data.get("max_age", 0):
-            raise ma.ValidationError("min_age must not exceed max_age.", "min_age")
+            raise ma.ValidationError(tk.lazy_gettext("The youngest age of a band must not exceed its oldest."), "min_age")
 
 
 class AgeSettings(tk.ItemSettings):

@@ -34,8 +34,8 @@ class AwardInput(ma.Schema):
     count = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=20),
                               metadata={"label": {"zh": "该级别表彰次数", "en": "Number of awards at this level"}})
     titles = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=500),
-                              metadata={"label": {"zh": "荣誉名称及授予机关", "en": "Awards and awarding bodies"}})
-    latest_on = ma.fields.Date(required=True, metadata={"label": {"zh": "最近一次授予日期",
+                              metadata={"scored": False, "label": {"zh": "荣誉名称及授予机关", "en": "Awards and awarding bodies"}})
+    latest_on = ma.fields.Date(required=True, metadata={"scored": False, "label": {"zh": "最近一次授予日期",
                                                                   "en": "Date of the latest award"}})
 
 

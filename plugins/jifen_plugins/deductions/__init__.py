@@ -33,7 +33,7 @@ class DeductionInput(ma.Schema):
                             metadata={"label": {"zh": "类别", "en": "Kind"}, "choices": KIND_NAMES})
     decided_on = ma.fields.Date(required=True, metadata={"label": {"zh": "决定（判决）日期", "en": "Date of the decision"}})
     decided_by = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100),
-                                  metadata={"label": {"zh": "决定机关", "en": "Decided by"}})
+                                  metadata={"scored": False, "label": {"zh": "决定机关", "en": "Decided by"}})
 
 
 class Penalty(ma.Schema):

@@ -24,8 +24,8 @@ class EducationInput(ma.Schema):
     level = ma.fields.String(required=True, validate=ma.validate.OneOf(LEVELS),
                              metadata={"label": {"zh": "学历", "en": "Level"}, "choices": LEVEL_NAMES})
     institution = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100),
-                                   metadata={"label": {"zh": "毕业院校", "en": "School or university"}})
-    graduated_on = ma.fields.Date(required=True, metadata={"label": {"zh": "毕业日期", "en": "Graduation date"}})
+                                   metadata={"scored": False, "label": {"zh": "毕业院校", "en": "School or university"}})
+    graduated_on = ma.fields.Date(required=True, metadata={"scored": False, "label": {"zh": "毕业日期", "en": "Graduation date"}})
 
 
 class EducationSettings(tk.ItemSettings):

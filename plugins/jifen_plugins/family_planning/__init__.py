@@ -36,8 +36,8 @@ class FamilyPlanningInput(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(KINDS),
                             metadata={"label": {"zh": "证明类别", "en": "Certificate"}, "choices": KIND_NAMES})
     certificate_number = ma.fields.String(required=True, validate=ma.validate.Length(min=4, max=40),
-                                          metadata={"label": {"zh": "证书编号", "en": "Certificate number"}})
-    issued_on = ma.fields.Date(required=True, metadata={"label": {"zh": "发证日期", "en": "Date of issue"}})
+                                          metadata={"scored": False, "label": {"zh": "证书编号", "en": "Certificate number"}})
+    issued_on = ma.fields.Date(required=True, metadata={"scored": False, "label": {"zh": "发证日期", "en": "Date of issue"}})
 
 
 class FamilyPlanningSettings(tk.ItemSettings):

@@ -31,7 +31,7 @@ class HousingInput(ma.Schema):
     since = ma.fields.Date(required=True, metadata={"label": {"zh": "起始日期（购房或租赁登记）",
                                                               "en": "Since (purchase or tenancy registration)"}})
     address = ma.fields.String(required=True, validate=ma.validate.Length(min=4, max=200),
-                               metadata={"label": {"zh": "住址", "en": "Address"}})
+                               metadata={"scored": False, "label": {"zh": "住址", "en": "Address"}})
 
 
 class HousingSettings(tk.ItemSettings):

@@ -45,6 +45,17 @@ PROGRAM = tk.ServiceProgram(
     offer_rule="decline_passes_on",
     settings_schema=HukouTransferSettings,
     application_schema=HukouApplication,
+    conditions={
+        "zh": ("积分已确认，且达到本县公布的入户分值。", "在本县合法稳定就业并居住。", "申请时选择户口迁入的镇（街道）。"),
+        "en": ("Your points are confirmed and reach the county's published threshold.",
+               "You work and live in the county lawfully and steadily.",
+               "You choose the town or subdistrict to register your household in."),
+    },
+    documents={
+        "zh": ("居民身份证", "居住证", "户口簿", "婚姻状况证明（已婚的）"),
+        "en": ("Identity card", "Residence permit", "Household register (hukou booklet)",
+               "Proof of marital status (if married)"),
+    },
 )
 
 

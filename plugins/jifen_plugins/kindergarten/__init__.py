@@ -28,19 +28,20 @@ class KindergartenSettings(tk.ProgramSettings):
     @ma.validates_schema
     def _range(self, data, **kwargs):
         if data.get("min_child_age", 3) > data.get("max_child_age", 5):
-            raise ma.ValidationError("min_child_age must not exceed max_child_age.", "min_child_age")
+            raise ma.ValidationError(tk.lazy_gettext("The youngest age must not exceed the oldest."), "min_child_age")
 
 
 class KindergartenApplication(ma.Schema):
     child_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50), metadata={
-        "label": {"zh": "子女姓名（须已登记为家庭成员）", "en": "Child's name (declared in your family)"}})
+        "label": {"zh": "子女（须已登记为家庭成员）", "en": "Child (declared in your family)"},
+        "choices_from": "children"})
     kindergarten = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
         "label": {"zh": "志愿幼儿园", "en": "Kindergarten"}})
 
 
-def check(fields: dict, applicant, settings: dict) -> list[str]:
-    return tk.child_age_problems(applicant, fields["child_name"], settings["min_child_age"], settings["max_child_age"],
-                                 entering={"zh": "入园"})
+def check(fields: dict, applicant, settings: dict) -> list:
+    """The child is declared in the family and of the county's age on 31 August of the school year applied for."""
+    return tk.child_age_problems(applicant, fields["child_name"], settings["min_child_age"], settings["max_child_age"])
 
 
 PROGRAM = tk.ServiceProgram(
@@ -60,6 +61,17 @@ PROGRAM = tk.ServiceProgram(
     settings_schema=KindergartenSettings,
     application_schema=KindergartenApplication,
     check=check,
+    conditions={
+        "zh": ("积分已确认。", "子女已在“家庭”页登记，且在当年8月31日达到本县规定的入园年龄。", "申请时从本批次公布的幼儿园中选择志愿幼儿园。"),
+        "en": ("Your points are confirmed.",
+               "Your child is registered on your Family page and of the county's kindergarten age on 31 August.",
+               "You choose a kindergarten among those the round publishes."),
+    },
+    documents={
+        "zh": ("父母及子女的居民身份证或户口簿", "居住证", "子女出生医学证明", "预防接种证"),
+        "en": ("Identity cards or household registers of the parents and the child", "Residence permit",
+               "The child's birth certificate", "The child's vaccination record"),
+    },
 )
 
 

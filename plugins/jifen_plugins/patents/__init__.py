@@ -29,9 +29,9 @@ class PatentInput(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(KINDS),
                             metadata={"label": {"zh": "专利类型", "en": "Kind of patent"}, "choices": KIND_NAMES})
     patent_number = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=30),
-                                     metadata={"label": {"zh": "专利号", "en": "Patent number"}})
+                                     metadata={"scored": False, "label": {"zh": "专利号", "en": "Patent number"}})
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=200),
-                             metadata={"label": {"zh": "专利名称", "en": "Title"}})
+                             metadata={"scored": False, "label": {"zh": "专利名称", "en": "Title"}})
     granted_on = ma.fields.Date(required=True, metadata={"label": {"zh": "授权公告日", "en": "Date granted"}})
 
 

@@ -30,11 +30,10 @@ class RentalApplication(ma.Schema):
 def check(fields: dict, applicant, settings: dict) -> list[str]:
     problems = []
     if fields["household_income"] > settings["max_household_income"]:
-        problems.append(f"家庭年收入超过 {settings['max_household_income']} 元 / "
-                        f"Household income above {settings['max_household_income']} CNY.")
+        problems.append(tk.lazy_gettext("Household income above %(most)s CNY.", most=settings["max_household_income"]))
     if fields["floor_area_per_person"] > settings["max_floor_area_per_person"]:
-        problems.append(f"人均住房面积超过 {settings['max_floor_area_per_person']} 平方米 / "
-                        f"Floor area per person above {settings['max_floor_area_per_person']} m².")
+        problems.append(tk.lazy_gettext("Floor area per person above %(most)s m².",
+                                        most=settings["max_floor_area_per_person"]))
     return problems
 
 
@@ -54,6 +53,16 @@ PROGRAM = tk.ServiceProgram(
     settings_schema=PublicRentalHousingSettings,
     application_schema=RentalApplication,
     check=check,
+    conditions={
+        "zh": ("积分已确认。", "家庭年收入和人均住房面积不超过本县公布的上限。"),
+        "en": ("Your points are confirmed.",
+               "Your household's yearly income and floor area per person are within the county's published limits."),
+    },
+    documents={
+        "zh": ("家庭成员的居民身份证", "居住证", "家庭收入证明", "现住房情况证明（租赁合同或产权证明）"),
+        "en": ("Identity cards of the household's members", "Residence permit", "Proof of household income",
+               "Proof of your present housing (tenancy contract or title deed)"),
+    },
 )
 
 

@@ -27,7 +27,7 @@ ZERO = Decimal("0")
 
 class ResidencePermitInput(ma.Schema):
     permit_number = ma.fields.String(required=True, validate=ma.validate.Length(min=6, max=30),
-                                     metadata={"label": {"zh": "居住证号码", "en": "Residence permit number"}})
+                                     metadata={"scored": False, "label": {"zh": "居住证号码", "en": "Residence permit number"}})
     endorsed_years = ma.fields.List(
         ma.fields.Integer(validate=ma.validate.Range(min=1980, max=2100)),
         required=True, validate=ma.validate.Length(min=1, max=80),

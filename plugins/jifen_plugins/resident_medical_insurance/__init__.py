@@ -15,6 +15,7 @@ import marshmallow as ma
 from jifen import toolkit as tk
 
 INSURED = ("self", "child", "spouse")
+_l = tk.lazy_gettext  # each message in the reader's language, never two at once
 
 
 class ResidentMedicalInsuranceSettings(tk.ProgramSettings):
@@ -47,27 +48,26 @@ class MedicalInsuranceApplication(ma.Schema):
 
 def _child_problems(name: str, applicant, settings: dict) -> list[str]:
     if not name:
-        return ["请填写参保子女的姓名 / Give the name of the child to insure."]
+        return [_l("Give the name of the child to insure.")]
     child = next((c for c in applicant.children if c.name == name), None)
     if child is None:
-        return [f"“{name}”不是已登记的子女：请先在“家庭”页登记 / "
-                f"“{name}” is not a child declared in your family: declare the child on the Family page first."]
+        return [_l("“%(name)s” is not a child declared in your family: declare the child on the Family page first.",
+                   name=name)]
     age = tk.age_on(child.birth_date, applicant.as_of)
     if age > settings["max_child_age"]:
-        return [f"子女须不超过 {settings['max_child_age']} 周岁，{name} 现年 {age} 岁 / "
-                f"A covered child must be at most {settings['max_child_age']} years old; {name} is {age}."]
+        return [_l("A covered child must be at most %(most)s years old; %(name)s is %(age)s.",
+                   most=settings["max_child_age"], name=name, age=age)]
     return []
 
 
 def _spouse_problems(name: str, applicant, settings: dict) -> list[str]:
     if not settings["cover_spouses"]:
-        return ["本县积分参保不含配偶：配偶可凭本人积分申请 / "
-                "This county does not cover spouses: your spouse may apply with their own points."]
+        return [_l("This county does not cover spouses: your spouse may apply with their own points.")]
     spouse = applicant.spouse
     if spouse is None:
-        return ["请先在“家庭”页登记配偶 / Declare your spouse on the Family page first."]
+        return [_l("Declare your spouse on the Family page first.")]
     if name and name != spouse.name:
-        return [f"“{name}”不是已登记的配偶 / “{name}” is not the spouse declared in your family."]
+        return [_l("“%(name)s” is not the spouse declared in your family.", name=name)]
     return []
 
 
@@ -79,8 +79,7 @@ def check(fields: dict, applicant, settings: dict) -> list[str]:
     elif fields["insured"] == "spouse":
         problems += _spouse_problems(name, applicant, settings)
     if fields["employee_insurance"] == "yes":
-        problems.append("已参加本地职工医保的人员不能再参加城乡居民医保 / "
-                        "Someone with the local employee medical insurance cannot join the resident insurance.")
+        problems.append(_l("Someone with the local employee medical insurance cannot join the resident insurance."))
     return problems
 
 
@@ -98,6 +97,16 @@ PROGRAM = tk.ServiceProgram(
     settings_schema=ResidentMedicalInsuranceSettings,
     application_schema=MedicalInsuranceApplication,
     check=check,
+    conditions={
+        "zh": ("积分已确认，且达到本县公布的分值。", "参保人未参加本地职工医疗保险。", "为子女参保的，子女已在“家庭”页登记。"),
+        "en": ("Your points are confirmed and reach the county's published threshold.",
+               "The person to insure has no local employee medical insurance.",
+               "A child to insure is registered on your Family page."),
+    },
+    documents={
+        "zh": ("参保人的居民身份证或户口簿", "居住证"),
+        "en": ("The insured person's identity card or household register", "Residence permit"),
+    },
 )
 
 

@@ -27,14 +27,15 @@ class SchoolEnrollmentSettings(tk.ProgramSettings):
 
 class SchoolApplication(ma.Schema):
     child_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50), metadata={
-        "label": {"zh": "子女姓名（须已登记为家庭成员）", "en": "Child's name (declared in your family)"}})
+        "label": {"zh": "子女（须已登记为家庭成员）", "en": "Child (declared in your family)"},
+        "choices_from": "children"})
     school = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60), metadata={
         "label": {"zh": "志愿学校", "en": "School"}})
 
 
-def check(fields: dict, applicant, settings: dict) -> list[str]:
-    return tk.child_age_problems(applicant, fields["child_name"], settings["min_child_age"], settings["max_child_age"],
-                                 entering={"zh": "入学"})
+def check(fields: dict, applicant, settings: dict) -> list:
+    """The child is declared in the family and of the county's age on 31 August of the school year applied for."""
+    return tk.child_age_problems(applicant, fields["child_name"], settings["min_child_age"], settings["max_child_age"])
 
 
 PROGRAM = tk.ServiceProgram(
@@ -53,6 +54,17 @@ PROGRAM = tk.ServiceProgram(
     settings_schema=SchoolEnrollmentSettings,
     application_schema=SchoolApplication,
     check=check,
+    conditions={
+        "zh": ("积分已确认。", "子女已在“家庭”页登记，且在当年8月31日达到本县规定的入学年龄。", "申请时从本批次公布的学校中选择志愿学校。"),
+        "en": ("Your points are confirmed.",
+               "Your child is registered on your Family page and of the county's school age on 31 August.",
+               "You choose a school among those the round publishes."),
+    },
+    documents={
+        "zh": ("父母及子女的居民身份证或户口簿", "居住证", "子女出生医学证明", "预防接种证"),
+        "en": ("Identity cards or household registers of the parents and the child", "Residence permit",
+               "The child's birth certificate", "The child's vaccination record"),
+    },
 )
 
 

@@ -40,10 +40,10 @@ class SkillInput(ma.Schema):
     level = ma.fields.String(required=True, validate=ma.validate.OneOf(LEVELS),
                              metadata={"label": {"zh": "等级或职称", "en": "Grade or title"}, "choices": LEVEL_NAMES})
     occupation = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100),
-                                  metadata={"label": {"zh": "职业（工种）或专业", "en": "Occupation or speciality"}})
+                                  metadata={"scored": False, "label": {"zh": "职业（工种）或专业", "en": "Occupation or speciality"}})
     certificate_number = ma.fields.String(required=True, validate=ma.validate.Length(min=4, max=40),
-                                          metadata={"label": {"zh": "证书编号", "en": "Certificate number"}})
-    issued_on = ma.fields.Date(required=True, metadata={"label": {"zh": "发证日期", "en": "Date of issue"}})
+                                          metadata={"scored": False, "label": {"zh": "证书编号", "en": "Certificate number"}})
+    issued_on = ma.fields.Date(required=True, metadata={"scored": False, "label": {"zh": "发证日期", "en": "Date of issue"}})
 
 
 class SkillSettings(tk.ItemSettings):

@@ -46,7 +46,7 @@ class SocialInsuranceInput(ma.Schema):
     @ma.validates_schema
     def _local_within_province(self, data, **kwargs):
         if data.get("local_years", 0) > data.get("years", 0):
-            raise ma.ValidationError("Cannot exceed the years in the province.", "local_years")
+            raise ma.ValidationError(tk.lazy_gettext("Cannot exceed the years in the province."), "local_years")
 
 
 def _no_accrual() -> dict:

@@ -32,7 +32,7 @@ class SocialServiceInput(ma.Schema):
                                metadata={"label": {"zh": "累计时长（小时）或献血量（毫升）",
                                                    "en": "Total hours, or millilitres of blood"}})
     certified_by = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100),
-                                    metadata={"label": {"zh": "证明机构", "en": "Certified by"}})
+                                    metadata={"scored": False, "label": {"zh": "证明机构", "en": "Certified by"}})
 
 
 class Rate(ma.Schema):
