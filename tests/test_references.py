@@ -114,6 +114,10 @@ def test_the_published_list_its_csv_and_its_digest_name_applications_by_referenc
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     response.close()
     assert not any(re.search(r"\b\d{15,}\b", cell) for row in rows for cell in row)
+    with county("jiashan") as session:  # the number of the confirmation page (the points application) finds it
+        points_number = session.scalar(select(Application.reference).where(Application.user_id == made["people"][1].id))
+    found = client.get(url + f"?number={points_number}").get_data(as_text=True)
+    assert found.count("data-position=") == 1 and made["numbers"][1] in found
     # anyone recomputes the digest from the list alone: rank, reference number, points, result, round
     lines = "".join(f"{r[0]},{r[3]},{r[6]},{r[7]},{r[8]}\n" for r in rows[2:])
     assert hashlib.sha256(lines.encode()).hexdigest() == made["digest"] and rows[0][2] == f"sha256 {made['digest']}"

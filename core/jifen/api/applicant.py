@@ -45,7 +45,8 @@ def my_application():
     session = get_session()
     found = applications.application_of(session, current_user)
     items = applications.items_of(session, found) if found is not None else []
-    return {"id": found.id if found else None, "status": found.status if found else "none",
+    return {"id": found.id if found else None, "reference": found.reference if found else None,
+            "status": found.status if found else "none",
             "total_points": found.total_points if found else None,
             "estimate": applications.estimate(session, found).total,
             "rule_version": found.rule_version if found else None,
@@ -81,7 +82,8 @@ def my_program_applications(args):
     # ids are time-ordered and shown newest first: the cursor counts down (zero-padded so that it sorts)
     found = after_in([a for a, _r in rows], args["after"], args["limit"], lambda a: f"{ID_SPAN - a.id:019d}")
     rounds = {a.id: r for a, r in rows}
-    return type(found)([{"id": a.id, "program_key": rounds[a.id].program_key, "round_id": a.round_id,
+    return type(found)([{"id": a.id, "reference": a.reference, "program_key": rounds[a.id].program_key,
+                         "round_id": a.round_id,
                          "round_name": rounds[a.id].name, "sub_quota": a.sub_quota, "status": a.status,
                          "applied_at": a.applied_at, "offer_status": offer_of.get(a.id)} for a in found.items],
                        found.next_after)

@@ -154,6 +154,8 @@ class DeclaredItem(ma.Schema):
 
 class PointsApplication(ma.Schema):
     id = F.Integer(allow_none=True, required=True, metadata={"description": "null before anything is declared."})
+    reference = F.String(allow_none=True, required=True, metadata={
+        "description": "The reference number people quote (JS-2027-000123), given at submission; null before."})
     status = F.String(required=True, metadata={"description": "none, draft, submitted, supplement_requested, confirmed, recheck_requested"})
     total_points = Points(allow_none=True, required=True, metadata={"description": "Confirmed points."})
     estimate = Points(required=True, metadata={"description": "The live estimate over the items not rejected."})
@@ -173,7 +175,9 @@ class StatusEvent(ma.Schema):
 
 
 class ProgramApplication(ma.Schema):
-    id = F.Integer(required=True, metadata={"description": "The application number on published lists."})
+    id = F.Integer(required=True, metadata={"description": "The application's id in the API."})
+    reference = F.String(required=True, metadata={
+        "description": "The reference number on published lists and in messages (JS-2027-000123)."})
     program_key = F.String(required=True)
     round_id = F.Integer(required=True)
     round_name = F.String(required=True)

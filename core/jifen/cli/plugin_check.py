@@ -387,6 +387,11 @@ def _bilingual_declarations(declarations: tuple) -> list[str]:
                 problems.append(f"{d.key}: {what} without {' and '.join(empty)}")
         schema_class = d.input_schema if isinstance(d, ScoreItemType) else d.application_schema
         problems.extend(_field_labels(d.key, schema_class()))
+        for kind in (d.evidence if isinstance(d, ScoreItemType) else ()):
+            named = d.evidence_names.get(kind) or {}
+            if not all(str(named.get(lang, "")).strip() for lang in ("zh", "en")):
+                problems.append(f"{d.key}: evidence {kind} needs a name in zh and en: "
+                                f'evidence_names={{"{kind}": {{"zh": ..., "en": ...}}}}')
         settings_class = d.settings_schema
         if isinstance(settings_class, type) and issubclass(settings_class, ma.Schema):
             problems.extend(_field_labels(d.key, settings_class(), what="settings field"))

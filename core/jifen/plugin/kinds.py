@@ -104,7 +104,8 @@ class ScoreItemType:
     :param category: one of :data:`CATEGORIES`.
     :param names: ``{"zh": ..., "en": ...}``.
     :param input_schema: marshmallow schema of what an applicant declares.
-    :param evidence: kinds of document the applicant uploads, e.g. ``("diploma",)``.
+    :param evidence: kinds of document the applicant uploads, e.g. ``("diploma",)``; ``evidence_names``
+        names each kind for people: ``{"diploma": {"zh": "毕业证书", "en": "Diploma"}}``.
     :param department: key of the department that verifies it (``education``, ``police``, ...).
     :param settings_schema: marshmallow schema of the county's points table and cap; derive it from
         :class:`ItemSettings`.
@@ -136,6 +137,7 @@ class ScoreItemType:
     department: str
     score: Callable[[dict, dict], Decimal]
     evidence: tuple[str, ...] = ()
+    evidence_names: dict[str, dict[str, str]] = field(default_factory=dict)
     settings_schema: type[ma.Schema] = ItemSettings
     aggregate: str = "max"
     cap_group: Callable[[dict, dict], tuple[str, Decimal | None]] | None = None
@@ -151,6 +153,11 @@ class ScoreItemType:
 
     def name(self, locale: str) -> str:
         return localized(self.names, locale)
+
+    def evidence_in(self, locale: str) -> tuple[str, ...]:
+        """The documents this item needs, by their names (a kind without names: "a supporting document")."""
+        fallback = {"zh": "证明材料", "en": "A supporting document"}
+        return tuple(localized(self.evidence_names.get(kind) or fallback, locale) for kind in self.evidence)
 
     def department_for(self, data: dict) -> str:
         return self.department_of(data) if self.department_of else self.department

@@ -23,7 +23,8 @@ from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
 from jifen.exchange.spreadsheets import escape_cell  # text a spreadsheet would run as a formula
 from jifen.identity import masking, protect
-from jifen.models import Objection, ProgramApplication, ProgramRound, Publication, RankingResult, RankingRun, User
+from jifen.models import (Application, Objection, ProgramApplication, ProgramRound, Publication, RankingResult,
+                          RankingRun, User)
 from jifen.plugin.kinds import ServiceProgram
 from jifen.calendar.workdays import period_end
 
@@ -208,10 +209,12 @@ def _result_query(run_id: int):
 
 def page(session: Session, publication: Publication, *, after: int = 0, size: int = PAGE_SIZE,
          number: str | None = None) -> list[Entry]:
-    """One page of the list after ``position`` (keyset), or the entry with reference ``number``."""
+    """One page of the list after ``position`` (keyset), or the entry with reference ``number``: the program
+    application's, or the applicant's points application's (the number on the confirmation page)."""
     query = _result_query(publication.run_id)
     if number is not None:
-        query = query.where(ProgramApplication.reference == number)
+        points_holder = select(Application.user_id).where(Application.reference == number).scalar_subquery()
+        query = query.where((ProgramApplication.reference == number) | (ProgramApplication.user_id == points_holder))
     else:
         query = query.where(RankingResult.position > after).order_by(RankingResult.position).limit(size)
     return _entries(session, session.execute(query).all())

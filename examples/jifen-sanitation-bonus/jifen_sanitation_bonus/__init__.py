@@ -58,6 +58,7 @@ ITEM = ScoreItemType(
     names={"zh": "环卫工人加分", "en": "Sanitation workers' bonus"},
     input_schema=ItemInput,
     evidence=("employment_certificate",),
+    evidence_names={"employment_certificate": {"zh": "环卫单位工作证明", "en": "Certificate of employment in sanitation"}},
     department="human_resources",
     settings_schema=Settings,
     score=score,

@@ -83,6 +83,7 @@ AGE = tk.ScoreItemType(
     names={"zh": "年龄", "en": "Age"},
     input_schema=AgeInput,
     evidence=("identity_card",),
+    evidence_names={"identity_card": {"zh": "居民身份证", "en": "Identity card"}},
     department="public_security",
     settings_schema=AgeSettings,
     score=score,

@@ -87,6 +87,7 @@ AWARDS = tk.ScoreItemType(
     names={"zh": "表彰奖励", "en": "Commendations and awards"},
     input_schema=AwardInput,
     evidence=("award_certificate",),
+    evidence_names={"award_certificate": {"zh": "获奖证书", "en": "Award certificate"}},
     department="human_resources",
     settings_schema=AwardSettings,
     score=score,

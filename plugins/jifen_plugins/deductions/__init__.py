@@ -93,6 +93,7 @@ DEDUCTIONS = tk.ScoreItemType(
     names={"zh": "扣分", "en": "Deductions"},
     input_schema=DeductionInput,
     evidence=("decision_document",),
+    evidence_names={"decision_document": {"zh": "处罚决定书", "en": "Decision document"}},
     department="public_security",
     settings_schema=DeductionSettings,
     score=score,

@@ -50,6 +50,7 @@ EDUCATION = tk.ScoreItemType(
     names={"zh": "学历", "en": "Education"},
     input_schema=EducationInput,
     evidence=("diploma",),
+    evidence_names={"diploma": {"zh": "毕业证书", "en": "Diploma"}},
     department="education",
     settings_schema=EducationSettings,
     score=score,

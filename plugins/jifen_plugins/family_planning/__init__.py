@@ -64,6 +64,7 @@ FAMILY_PLANNING = tk.ScoreItemType(
     names={"zh": "计划生育", "en": "Family planning"},
     input_schema=FamilyPlanningInput,
     evidence=("family_planning_certificate",),
+    evidence_names={"family_planning_certificate": {"zh": "计划生育证明", "en": "Family planning certificate"}},
     department="health",
     settings_schema=FamilyPlanningSettings,
     score=score,

@@ -78,6 +78,7 @@ HOUSING = tk.ScoreItemType(
     names={"zh": "住房", "en": "Housing"},
     input_schema=HousingInput,
     evidence=("property_or_tenancy_certificate",),
+    evidence_names={"property_or_tenancy_certificate": {"zh": "房产证或租赁合同", "en": "Title deed or tenancy contract"}},
     department="housing",
     settings_schema=HousingSettings,
     score=score,

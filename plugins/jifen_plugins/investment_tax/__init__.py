@@ -116,6 +116,7 @@ INVESTMENT_TAX = tk.ScoreItemType(
     names={"zh": "投资纳税", "en": "Investment and tax"},
     input_schema=InvestmentTaxInput,
     evidence=("tax_or_investment_record",),
+    evidence_names={"tax_or_investment_record": {"zh": "纳税或投资证明", "en": "Tax or investment record"}},
     department="taxation",
     settings_schema=InvestmentTaxSettings,
     score=score,

@@ -84,6 +84,7 @@ PATENTS = tk.ScoreItemType(
     names={"zh": "专利", "en": "Patents"},
     input_schema=PatentInput,
     evidence=("patent_certificate",),
+    evidence_names={"patent_certificate": {"zh": "专利证书", "en": "Patent certificate"}},
     department="science_technology",
     settings_schema=PatentSettings,
     score=score,

@@ -79,6 +79,7 @@ RESIDENCE_PERMIT = tk.ScoreItemType(
     names={"zh": "居住证年限", "en": "Years on the residence permit"},
     input_schema=ResidencePermitInput,
     evidence=("residence_permit",),
+    evidence_names={"residence_permit": {"zh": "居住证", "en": "Residence permit"}},
     department="public_security",
     settings_schema=ResidencePermitSettings,
     score=score,

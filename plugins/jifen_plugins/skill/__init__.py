@@ -77,6 +77,7 @@ SKILL = tk.ScoreItemType(
     names={"zh": "职业技能与职称", "en": "Skills and professional titles"},
     input_schema=SkillInput,
     evidence=("qualification_certificate",),
+    evidence_names={"qualification_certificate": {"zh": "职业资格或职称证书", "en": "Qualification or title certificate"}},
     department="human_resources",
     settings_schema=SkillSettings,
     score=score,

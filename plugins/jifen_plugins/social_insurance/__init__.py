@@ -111,6 +111,7 @@ SOCIAL_INSURANCE = tk.ScoreItemType(
     names={"zh": "社会保险", "en": "Social insurance"},
     input_schema=SocialInsuranceInput,
     evidence=("insurance_record",),
+    evidence_names={"insurance_record": {"zh": "社会保险缴费记录", "en": "Social insurance contribution record"}},
     department="human_resources",
     settings_schema=SocialInsuranceSettings,
     score=score,

@@ -83,6 +83,7 @@ SOCIAL_SERVICE = tk.ScoreItemType(
     names={"zh": "社会服务", "en": "Social service"},
     input_schema=SocialServiceInput,
     evidence=("service_record",),
+    evidence_names={"service_record": {"zh": "志愿服务或献血证明", "en": "Volunteer or blood donation record"}},
     department="civil_affairs",
     settings_schema=SocialServiceSettings,
     score=score,
