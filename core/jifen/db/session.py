@@ -13,6 +13,8 @@ for the row-level security policies created by the migrations: the second wall.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import current_app, g, has_app_context
@@ -213,6 +215,21 @@ def get_session() -> Session:
     if session is None:
         session = g._jifen_session = get_db().new_session()
     return session
+
+
+@contextmanager
+def session_of_its_own() -> Iterator[Session]:
+    """For the block, :func:`get_session` gives a new session of its own, closed afterwards; then the
+    application context's session again (the events of a committed transaction run in one)."""
+    outer = g.pop("_jifen_session", None)
+    session = g._jifen_session = get_db().new_session()
+    try:
+        yield session
+    finally:
+        g.pop("_jifen_session", None)
+        session.close()
+        if outer is not None:
+            g._jifen_session = outer
 
 
 def close_session(exc=None) -> None:

@@ -35,7 +35,7 @@ def register_service_programs():
     """
 
 
-# --- Events and checks: called per county, for the enabled plugins and the core's default plugins ---
+# --- Checks and notifications: called per county, for the enabled plugins and the core's default plugins
 
 
 @hookspec
@@ -74,6 +74,137 @@ def register_message_channels():
     failure up to the channel's ``max_attempts``.
 
     :returns: a list of :class:`jifen.plugin.channels.MessageChannel`.
+    """
+
+
+# --- Events: what happened in a county, told to its enabled plugins after the commit -------------
+#
+# Called by jifen.events once the transaction that made the change commits (never inside it, never
+# when it rolls back), per county, for the plugins the county enables. Every argument is a plain
+# value that stays valid after the commit. Each implementation is called on its own: one that raises
+# is logged on "jifen.events" and undoes nothing. The caller waits for the implementations: slow
+# work (a remote service, a long computation) belongs in a job or a queue of the plugin's own.
+
+
+@hookspec
+def on_application_submitted(county, application_id, user_id, reference):
+    """A points application was submitted (its items wait in the departments' queues).
+
+    Called after commit.
+
+    :param county: the county's slug (``str``).
+    :param application_id: the points application's id (``int``).
+    :param user_id: the applicant's user id (``int``).
+    :param reference: the application's reference number people quote (``str``, ``JS-2027-000123``).
+    :returns: nothing.
+    """
+
+
+@hookspec
+def on_item_decided(county, application_id, item_id, item_type, department, decision, reason):
+    """A department decided on a declared item.
+
+    Called after commit.
+
+    :param county: the county's slug (``str``).
+    :param application_id: the points application's id (``int``).
+    :param item_id: the declared item's id (``int``).
+    :param item_type: the score item type's key (``str``, ``"education"``).
+    :param department: the key of the department that decided (``str``).
+    :param decision: ``"verified"``, ``"rejected"`` or ``"supplement_requested"``.
+    :param reason: the reviewer's reason (``str``; ``None`` for most verifications).
+    :returns: nothing.
+    """
+
+
+@hookspec
+def on_points_confirmed(county, application_id, user_id, reference, total, rule_version):
+    """Every item of a points application is decided: its points are confirmed.
+
+    Called after commit.
+
+    :param county: the county's slug (``str``).
+    :param application_id: the points application's id (``int``).
+    :param user_id: the applicant's user id (``int``).
+    :param reference: the application's reference number (``str``).
+    :param total: the confirmed points (``decimal.Decimal``).
+    :param rule_version: the number of the county's rule version they were scored under (``int``).
+    :returns: nothing.
+    """
+
+
+@hookspec
+def on_program_application_changed(county, program, round_id, program_application_id, user_id, reference,
+                                   status, sub_quota):
+    """An applicant applied to a program's round, or withdrew the application.
+
+    Called after commit.
+
+    :param county: the county's slug (``str``).
+    :param program: the program's key (``str``).
+    :param round_id: the round's id (``int``).
+    :param program_application_id: the program application's id (``int``; applying again after a
+        withdrawal keeps it).
+    :param user_id: the applicant's user id (``int``).
+    :param reference: the program application's reference number (``str``).
+    :param status: ``"applied"`` or ``"withdrawn"``.
+    :param sub_quota: the school, town, ... applied for (``str``), or ``None``.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def on_run_made_current(county, program, round_id, run_id, previous_run_id, digest):
+    """A ranking run became its round's current run (the one that is published).
+
+    Called after commit.
+
+    :param county: the county's slug (``str``).
+    :param program: the program's key (``str``).
+    :param round_id: the round's id (``int``).
+    :param run_id: the run's id (``int``).
+    :param previous_run_id: the run that was current before (``int``), or ``None``.
+    :param digest: the run's digest (``str``), as published with the list.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def on_list_published(county, program, round_id, publication_id, run_id, stage, digest, ends_on):
+    """A round's ranking was published: the provisional list (公示) or the final list.
+
+    Called after commit.
+
+    :param county: the county's slug (``str``).
+    :param program: the program's key (``str``).
+    :param round_id: the round's id (``int``).
+    :param publication_id: the publication's id (``int``).
+    :param run_id: the id of the ranking run published (``int``).
+    :param stage: ``"provisional"`` or ``"final"``.
+    :param digest: the run's digest (``str``).
+    :param ends_on: the last day of objections (``datetime.date``) of a provisional list; ``None`` for the final one.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def on_offer_changed(county, program, round_id, offer_id, program_application_id, user_id, status, sub_quota,
+                     deadline, replaces_offer_id):
+    """An offer of a place was made, accepted, declined or expired.
+
+    Called after commit, once per offer (making a round's offers calls it for each).
+
+    :param county: the county's slug (``str``).
+    :param program: the program's key (``str``).
+    :param round_id: the round's id (``int``).
+    :param offer_id: the offer's id (``int``).
+    :param program_application_id: the program application the place is offered on (``int``).
+    :param user_id: the applicant's user id (``int``).
+    :param status: ``"offered"`` (made), ``"accepted"``, ``"declined"`` or ``"expired"``.
+    :param sub_quota: the pool whose place it is (``str``), or ``None``.
+    :param deadline: the last day to answer (``datetime.date``).
+    :param replaces_offer_id: the offer whose place passed on to this one (``int``), or ``None``.
+    :returns: nothing.
     """
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jifen import audit, references
+from jifen.events import announce
 from jifen.db.session import utcnow
 from jifen.points.eligibility import Veto, facts_for, vetoes
 from jifen.models import Application, DeclaredItem, EvidenceFile, ItemReview, StatusEvent, User
@@ -176,6 +177,8 @@ def submit(session: Session, hooks: CountyHooks, application: Application, user:
            kind="application.submitted", params={"reference": application.reference})
     audit.record(session, "application.submitted", actor=user.actor, target_type="application", target_id=application.id,
                  details={"number": application.reference})
+    announce(session, "on_application_submitted", application_id=application.id, user_id=user.id,
+             reference=application.reference)
 
 
 def answer_supplement(session: Session, hooks: CountyHooks, item: DeclaredItem, user: User, note: str) -> None:

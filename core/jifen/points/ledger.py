@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from jifen import audit
+from jifen.events import announce
 from jifen.db.session import utcnow
 from jifen.db.ids import new_id
 from jifen.models import Application, DeclaredItem, LedgerEntry, RuleVersion
@@ -86,6 +87,8 @@ def confirm(session: Session, application: Application, *, actor: str) -> Breakd
     application.recheck_until = add_working_days(clock.today(), days)  # China's working days
     audit.record(session, "application.confirmed", actor=actor, target_type="application", target_id=application.id,
                  details={"total": str(breakdown.total), "rule_version": version.version})
+    announce(session, "on_points_confirmed", application_id=application.id, user_id=application.user_id,
+             reference=application.reference, total=breakdown.total, rule_version=version.version)
     return breakdown
 
 

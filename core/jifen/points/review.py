@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jifen import audit, clock
+from jifen.events import announce
 from jifen.identity import masking, protect
 from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
@@ -86,6 +87,8 @@ def decide(session: Session, hooks: CountyHooks, item: DeclaredItem, decision: s
                             reason=reason, actor=reviewer_actor))
     audit.record(session, f"item.{decision}", actor=reviewer_actor, target_type="item", target_id=item.id,
                  details={"reason": reason, "item_type": item.item_type})
+    announce(session, "on_item_decided", application_id=application.id, item_id=item.id, item_type=item.item_type,
+             department=item.department, decision=decision, reason=reason)
     applicant = session.get(User, (item.tenant_id, application.user_id))
     if decision == ITEM_SUPPLEMENT:
         application.status = SUPPLEMENT

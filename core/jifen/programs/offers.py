@@ -27,6 +27,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from jifen import audit, clock
+from jifen.events import announce
 from jifen.programs import rounds as county_programs
 from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
@@ -185,7 +186,14 @@ def _new_offer(session: Session, round: ProgramRound, *, run_id: int, applicatio
                  details={"round": round.id, "run": run_id, "application": application_id, "sub_quota": pool,
                           "allocation_round": allocation_round, "deadline": deadline.isoformat(),
                           "replaces": offer.replaces_offer_id})
+    _announce(session, round, offer)
     return offer
+
+
+def _announce(session: Session, round: ProgramRound, offer: Offer) -> None:
+    announce(session, "on_offer_changed", program=round.program_key, round_id=round.id, offer_id=offer.id,
+             program_application_id=offer.program_application_id, user_id=offer.user_id, status=offer.status,
+             sub_quota=offer.sub_quota, deadline=offer.deadline, replaces_offer_id=offer.replaces_offer_id)
 
 
 # --------------------------------------------------------------------------- making offers
@@ -321,6 +329,7 @@ def accept(session: Session, offer: Offer, user) -> Offer:
     session.flush()
     audit.record(session, "offer.accepted", actor=user.actor, target_type="offer", target_id=offer.id,
                  details={"round": offer.round_id, "application": offer.program_application_id})
+    _announce(session, _found, offer)
     return offer
 
 
@@ -340,6 +349,7 @@ def decline(session: Session, offer: Offer, user, reason: str | None = None) -> 
                  details={"round": offer.round_id, "application": offer.program_application_id,
                           "forfeits": bool(program and program.offer_rule == "decline_forfeits"),
                           "reason_given": reason is not None})
+    _announce(session, found, offer)
     successor = _pass_on(session, found, program, offer, actor=user.actor, hooks=_hooks(session))
     return successor
 
@@ -370,6 +380,7 @@ def expire(session: Session, round: ProgramRound, *, actor: str) -> list[Expired
         audit.record(session, "offer.expired", actor=actor, target_type="offer", target_id=offer.id,
                      details={"round": found.id, "application": offer.program_application_id,
                               "deadline": offer.deadline.isoformat()})
+        _announce(session, found, offer)
         user = session.get(User, (offer.tenant_id, offer.user_id))
         if user is not None:
             notify(session, hooks, user, _l("Your offer has expired"),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jifen import audit, clock, references
+from jifen.events import announce
 from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
 from jifen.exchange.spreadsheets import escape_cell  # text a spreadsheet would run as a formula
@@ -60,6 +61,7 @@ def publish_provisional(session: Session, found: ProgramRound, program: ServiceP
     session.flush()
     audit.record(session, "publication.provisional", actor=actor, target_type="round", target_id=found.id,
                  details={"run": run.id, "digest": run.digest, "ends_on": publication.ends_on.isoformat()})
+    _announce_published(session, found, publication, run)
     return publication
 
 
@@ -79,7 +81,14 @@ def publish_final(session: Session, found: ProgramRound, *, actor: str) -> Publi
     session.flush()
     audit.record(session, "publication.final", actor=actor, target_type="round", target_id=found.id,
                  details={"run": run.id, "digest": run.digest})
+    _announce_published(session, found, final, run)
     return final
+
+
+def _announce_published(session: Session, found: ProgramRound, publication: Publication, run: RankingRun) -> None:
+    announce(session, "on_list_published", program=found.program_key, round_id=found.id,
+             publication_id=publication.id, run_id=run.id, stage=publication.stage, digest=run.digest,
+             ends_on=publication.ends_on)
 
 
 def change_period(session: Session, found: ProgramRound, provisional: Publication, ends_on: date | None,

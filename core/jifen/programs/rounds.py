@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jifen import audit, clock, references
+from jifen.events import announce
 from jifen.points.applications import ApplicationError
 from jifen.points.family import members
 from jifen.models import Application, ApplicantProfile, AuditEvent, ProgramApplication, ProgramRound, RuleVersion, User
@@ -248,6 +249,7 @@ def withdraw(session: Session, found: ProgramRound, user: User) -> ProgramApplic
     application.status = WITHDRAWN
     audit.record(session, "program.withdrawn", actor=user.actor, target_type="program_application",
                  target_id=application.id, details={"round": found.id, "number": application.reference})
+    _announce_change(session, found.program_key, application)
     return application
 
 
@@ -311,4 +313,11 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
     audit.record(session, "program.applied", actor=user.actor, target_type="program_application",
                  target_id=result.id, details={"program": program.key, "round": found.id, "sub_quota": sub_quota,
                                                "number": result.reference})
+    _announce_change(session, program.key, result)
     return result
+
+
+def _announce_change(session: Session, program_key: str, application: ProgramApplication) -> None:
+    announce(session, "on_program_application_changed", program=program_key, round_id=application.round_id,
+             program_application_id=application.id, user_id=application.user_id, reference=application.reference,
+             status=application.status, sub_quota=application.sub_quota)

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from jifen.county.context import current_county
 
 from jifen import audit
+from jifen.events import announce
 from jifen.db.session import set_tenant_for_raw_sql
 from jifen.models import ProgramApplication, ProgramRound, RankingResult, RankingRun, RuleVersion
 from jifen.plugin.kinds import QUOTA_MODES, ServiceProgram
@@ -302,6 +303,10 @@ def make_current(session: Session, run: RankingRun, actor: str) -> RankingRun:
     session.flush()
     audit.record(session, "ranking.made_current", actor=actor, target_type="ranking_run", target_id=run.id,
                  details={"round": run.round_id, "digest": run.digest, "previous": [r.id for r in previous]})
+    found = session.get(ProgramRound, (run.tenant_id, run.round_id))
+    announce(session, "on_run_made_current", program=found.program_key if found is not None else None,
+             round_id=run.round_id, run_id=run.id, previous_run_id=previous[0].id if previous else None,
+             digest=run.digest)
     return run
 
 
