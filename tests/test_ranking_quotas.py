@@ -12,28 +12,15 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from jifen import references
-from jifen.models import Application, AuditEvent, DeclaredItem, LedgerEntry, ProgramApplication, ProgramRound, RankingResult
-from jifen.models.application import CONFIRMED, ITEM_VERIFIED
+from jifen.models import AuditEvent, ProgramApplication, ProgramRound, RankingResult
 from jifen.points.rules import ensure_current_version
 from jifen.ranking import runs as ranking
 from jifen.county.tenancy import require_tenant
+from tests.ledger_helpers import confirmed_points
 
 A, B, C = "魏塘街道", "西塘镇", "姚庄镇"
 OPENS, CLOSES = date(2026, 9, 1), date(2026, 11, 30)
 THRESHOLD = Decimal(60)  # Jiashan's hukou transfer threshold
-
-
-def _applicant(session, user_id, version, points):
-    application = Application(user_id=user_id, status=CONFIRMED, total_points=Decimal(points), rule_version=version)
-    session.add(application)
-    session.flush()
-    item = DeclaredItem(application_id=application.id, item_type="education", input={}, department="test",
-                        status=ITEM_VERIFIED)
-    session.add(item)
-    session.flush()
-    session.add(LedgerEntry(application_id=application.id, item_id=item.id, item_type="education",
-                            category="personal_quality", rule_version=version, points=Decimal(points),
-                            raw_points=Decimal(points)))
 
 
 def _round(session, version, *, quota, sub_quotas, second_round=True, cap=50, threshold=None):
@@ -54,7 +41,7 @@ def pool(county, make_user):
     with county("jiashan") as session:
         version = ensure_current_version(session, actor="test").version
         for user, p in zip(users, points):
-            _applicant(session, user.id, version, p)
+            confirmed_points(session, user.id, version, p)
         session.commit()
     return version, [(user.id, Decimal(p)) for user, p in zip(users, points)]
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from jifen import references
-from jifen.models import Application, DeclaredItem, Job, LedgerEntry, ProgramApplication, ProgramRound, RankingRun
-from jifen.models.application import CONFIRMED, ITEM_VERIFIED
+from jifen.models import Job, ProgramApplication, ProgramRound, RankingRun
 from jifen.points.rules import ensure_current_version
 from jifen.ranking import runs as ranking
 from jifen.county.tenancy import require_tenant
+from tests.ledger_helpers import confirmed_points
 
 A, B = "魏塘街道", "西塘镇"  # sorted: the page's fields sub-0 and sub-1 are A and B
 FIELD = {town: f"sub-{i}" for i, town in enumerate(sorted([A, B]))}
@@ -35,17 +34,7 @@ def towns_round(county, make_user):
         session.flush()
         numbers = {}
         for n, (user, (town, points)) in enumerate(zip(users, people)):
-            application = Application(user_id=user.id, status=CONFIRMED, total_points=Decimal(points),
-                                      rule_version=version)
-            session.add(application)
-            session.flush()
-            item = DeclaredItem(application_id=application.id, item_type="education", input={}, department="test",
-                                status=ITEM_VERIFIED)
-            session.add(item)
-            session.flush()
-            session.add(LedgerEntry(application_id=application.id, item_id=item.id, item_type="education",
-                                    category="personal_quality", rule_version=version, points=Decimal(points),
-                                    raw_points=Decimal(points)))
+            confirmed_points(session, user.id, version, points)
             entry = ProgramApplication(reference=references.next_reference(session), round_id=found.id,
                                        user_id=user.id, sub_quota=town, applied_at=datetime(2026, 9, 10, 9, n))
             session.add(entry)

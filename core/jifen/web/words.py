@@ -31,12 +31,6 @@ QUOTA_MODES = {
     "threshold": _l("Everyone who reaches the points threshold"),
 }
 
-SUB_QUOTA_UNITS = {
-    "town": _l("town or subdistrict"),
-    "school": _l("school"),
-    "kindergarten": _l("kindergarten"),
-}
-
 RELATIONS = {"child": _l("Child"), "spouse": _l("Spouse")}
 
 RULE_NOTES = {
@@ -126,8 +120,12 @@ def quota_mode_label(mode: str) -> str:
     return str(QUOTA_MODES.get(mode, _l("Another way of giving places")))
 
 
-def sub_quota_unit_label(unit: str) -> str:
-    return str(SUB_QUOTA_UNITS.get(unit, _l("another unit")))
+def sub_quota_unit_label(program) -> str:
+    """What a program's quota is split by, as its application form labels that field (the plugin's words:
+    志愿学校, Kindergarten...), never the field's key."""
+    field = program.application_schema().fields.get(program.sub_quota_by or "")
+    labels = (field.metadata.get("label") if field is not None else None) or {}
+    return labels.get(language()) or labels.get("zh") or str(_l("another unit"))
 
 
 def relation_label(relation: str) -> str:
