@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jifen.db.session import Base, TenantScoped, utcnow
@@ -57,6 +57,14 @@ class ProgramApplication(TenantScoped, Base):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)  # the program's own fields
     status: Mapped[str] = mapped_column(String(20), default="applied")  # applied, withdrawn
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A score of the program's own that ranks with the points (ServiceProgram.ranking_score: an exam score).
+    program_score: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    # A committee's decision on a nomination (ServiceProgram.committee_review): None (waiting),
+    # "approved" or "set_aside", with the reason, who decided (a user id) and when.
+    review_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    review_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class RankingRun(TenantScoped, Base):

@@ -164,6 +164,30 @@ class ScoreItemType:
 
 
 @dataclass(frozen=True)
+class RankingScore:
+    """A program's own ranking key, computed by the core inside the ranking's SQL (no per-row hook).
+
+    The key is the application's *program score* (a number the program stores on the application:
+    an exam score imported from a spreadsheet) plus the applicant's confirmed points times
+    ``points_factor``, at most ``points_cap``. An application without a program score, or below
+    ``pass_mark``, is not ranked. Each of the three is a number or the name of one of the program's
+    settings (the county chooses it). ``names`` labels the program score for people.
+    """
+
+    names: dict[str, str]
+    points_factor: Decimal | str = Decimal("1")
+    points_cap: Decimal | str | None = None
+    pass_mark: Decimal | str | None = None
+
+    def __post_init__(self) -> None:
+        if "zh" not in self.names or "en" not in self.names:
+            raise ValueError("a ranking score needs names in 'zh' and 'en'")
+
+    def name(self, locale: str) -> str:
+        return localized(self.names, locale)
+
+
+@dataclass(frozen=True)
 class ServiceProgram:
     """A public service handed out by rank within a published quota.
 
@@ -187,6 +211,10 @@ class ServiceProgram:
         :class:`jifen.programs.rounds.ApplicantContext`. Any message refuses the application.
     :param conditions: ``{"zh": (...), "en": (...)}``: the program's own conditions, one sentence each, shown on
         its page before anyone starts; ``documents`` likewise, what to have at hand (and bring to an offer).
+    :param committee_review: applications are nominations a committee (reviewers of a department the
+        county chooses) approves or sets aside with a reason before the round is ranked.
+    :param ranking_score: a :class:`RankingScore`: the program ranks by a score of its own (an exam
+        score) plus the applicant's points, scaled and capped, instead of by points alone.
     """
 
     key: str
@@ -203,6 +231,8 @@ class ServiceProgram:
     check: Callable[[dict, object, dict], list] | None = None
     conditions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     documents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    committee_review: bool = False
+    ranking_score: "RankingScore | None" = None
 
     def __post_init__(self) -> None:
         _check_common("service program", self.key, self.names)
