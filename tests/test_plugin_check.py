@@ -10,8 +10,8 @@ import pytest
 
 from jifen.scaffold import generate
 
-CHECKS = ("installed", "core version", "import", "hooks", "declarations", "settings", "migrations", "templates",
-          "messages")
+CHECKS = ("installed", "core version", "import", "hooks", "declarations", "settings", "forms", "migrations",
+          "templates", "messages")
 MIGRATION = '''
 import sqlalchemy as sa
 from alembic import op
@@ -59,12 +59,20 @@ def scaffold_files(tmp_path) -> dict[str, str]:
 
 
 @pytest.fixture
-def probe(site_dir, scaffold_files):
-    """``probe(change, requires=...)``: install "probe" by hand into the test's site directory, after
-    ``change(files)`` altered its files (a dict of path -> text)."""
+def item_scaffold_files(tmp_path) -> dict[str, str]:
+    """The files of "probe" as ``jifen plugin new probe --kind score-item`` writes it."""
+    folder = generate("probe", "score-item", tmp_path / "item-src")
+    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8")
+            for p in (folder / "jifen_probe").rglob("*") if p.is_file()}
 
-    def _install(change=None, requires=("jifen>=0.1,<0.2",)):
-        files = dict(scaffold_files)
+
+@pytest.fixture
+def probe(site_dir, scaffold_files, item_scaffold_files):
+    """``probe(change, requires=..., kind="program")``: install "probe" by hand into the test's site
+    directory, after ``change(files)`` altered its files (a dict of path -> text)."""
+
+    def _install(change=None, requires=("jifen>=0.1,<0.2",), kind="program"):
+        files = dict(scaffold_files if kind == "program" else item_scaffold_files)
         if change is not None:
             change(files)
         site_dir.distribution("jifen-probe", entry_points={"probe": "jifen_probe"}, modules=files,
@@ -91,8 +99,8 @@ def test_the_example_plugin_passes_every_check(cli):
     found = lines(result.output)
     assert all(ok for ok, _ in found.values()) and set(found) == set(CHECKS)
     assert found["core version"][1].startswith("supports jifen")
-    assert found["templates"] == (True, "item.html renders in Chinese and English")
-    assert found["messages"][1].startswith("4 messages, all in its zh_Hans_CN and en catalogues")
+    assert found["templates"][1].startswith("item.html renders in Chinese and English")
+    assert found["messages"][1].startswith("7 messages, all in its zh_Hans_CN and en catalogues")
     assert result.output.rstrip().endswith("sanitation_bonus passes every check")
 
 
@@ -210,3 +218,112 @@ def test_a_broken_plugin_fails_the_check_that_names_its_fault(cli, probe, case):
     assert not ok and reason in detail, result.output
     assert [check for check, (ok, _) in found.items() if not ok][0] == failing, result.output
     assert f"Error: probe fails: {failing}" in result.output
+
+
+HOUSEHOLD = '''        metadata={"label": {"zh": "家庭人口", "en": "People in the household"}},
+    )
+'''
+
+
+def notes_field(validate: str, metadata: str):
+    """Add a text field ``notes`` to the probe program's application fields."""
+    return replace(INIT, HOUSEHOLD, HOUSEHOLD + f'''    notes = ma.fields.String(validate={validate}, metadata={{
+        "label": {{"zh": "情况说明", "en": "Notes"}}, {metadata}}})
+''')
+
+
+ITEM_INIT = "jifen_probe/__init__.py"
+SCORE = 'return Decimal(verified["years"]) * settings["points_per_year"]'
+WITH_A_DATE = '''        metadata={"label": {"zh": "年限", "en": "Years"}},
+    )
+    since = ma.fields.Date(required=True, metadata={"label": {"zh": "起始日期", "en": "Since"}})
+'''
+
+
+def item_with_a_date(score: str):
+    """The probe score item gains a Date field ``since``, and its score reads it as ``score`` says."""
+    def change(files):
+        text = files[ITEM_INIT]
+        for old, new in (
+                ('        metadata={"label": {"zh": "年限", "en": "Years"}},\n    )\n', WITH_A_DATE),
+                ('return {"years": rng.randint(1, 20)}', 'return {"years": rng.randint(1, 20), "since": "2020-03-01"}'),
+                (SCORE, score),
+                ("from decimal import Decimal", "from datetime import date\nfrom decimal import Decimal")):
+            assert old in text, old
+            text = text.replace(old, new)
+        files[ITEM_INIT] = text
+    return change
+
+
+STRICTER = {  # kind, change, the failing check, its reason
+    "template-removed-setting": ("program", write(TEMPLATE, "<p>{{ settings.max_household_size }}</p>\n"
+                                                            "<p>{{ settings.unit_ml }} ml</p>\n"),
+                                 "templates", "program.html, line 2 uses settings.unit_ml, which is undefined "
+                                              "(zh_Hans_CN)"),
+    "template-undefined-name": ("program", write(TEMPLATE, "<p>{{ county_hotline }}</p>\n"), "templates",
+                                "program.html, line 1 uses county_hotline, which is undefined"),
+    "page-template-syntax": ("program", write("jifen_probe/templates/summary.html", "<p>{{ counts }</p>\n"),
+                             "templates", "summary.html, line 1 does not compile: TemplateSyntaxError"),
+    "unknown-widget": ("program", notes_field("ma.validate.Length(max=200)", '"widget": "rich_text"'), "forms",
+                       "probe: application_schema field notes: unknown widget 'rich_text' (known: textarea)"),
+    "textarea-on-a-number": ("program", replace(INIT, '"label": {"zh": "家庭人口", "en": "People in the household"}',
+                                                '"label": {"zh": "家庭人口", "en": "People in the household"}, '
+                                                '"widget": "textarea"'), "forms",
+                             "probe: application_schema field household_size: widget 'textarea' is for text "
+                             "(String) fields"),
+    "counter-without-maximum": ("program", notes_field("ma.validate.Length(min=2)", '"counter": True'), "forms",
+                                "probe: application_schema field notes: a counter needs a maximum"),
+    "score-returns-a-float": ("item", replace(ITEM_INIT, SCORE, 'return float(verified["years"])'), "settings",
+                              "probe: score() must return a Decimal or an int, not float"),
+    "score-returns-none": ("item", replace(ITEM_INIT, SCORE, "return None"), "settings",
+                           "probe: score() must return a Decimal or an int, not NoneType (None)"),
+    "score-reads-dates-as-strings": ("item", item_with_a_date(
+        'return Decimal(date.fromisoformat(verified["since"]).year - 2000) * settings["points_per_year"]'), "settings",
+        "probe: score() raises on the sample input {years: 13, since: datetime.date(2020, 3, 1)} with the defaults: "
+        "TypeError"),
+}
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("case", list(STRICTER))
+def test_stricter_checks_fail_what_the_portal_would_draw_or_score_wrongly(cli, probe, case):
+    kind, change, failing, reason = STRICTER[case]
+    probe(change, kind=kind)
+
+    result = cli("plugin", "check", "probe")
+    assert result.exit_code == 1, result.output
+    found = lines(result.output)
+    ok, detail = found[failing]
+    assert not ok and reason in detail, result.output
+    assert [check for check, (ok, _) in found.items() if not ok][0] == failing, result.output
+
+
+@pytest.mark.sqlite_only
+def test_the_undefined_setting_is_named_with_the_settings_the_schema_has(cli, probe):
+    probe(write(TEMPLATE, "<p>{{ settings.unit_ml }}</p>\n"))
+    detail = lines(cli("plugin", "check", "probe").output)["templates"][1]
+    assert detail.endswith("the settings schema has max_household_size, offer_days, start_on"), detail
+
+
+@pytest.mark.sqlite_only
+def test_a_pages_template_is_compiled_not_rendered_with_a_blocks_context(cli, probe):
+    probe(write("jifen_probe/templates/summary.html", "<p>{{ counts.earning }}</p>\n"))
+    result = cli("plugin", "check", "probe")
+    assert result.exit_code == 0, result.output
+    assert lines(result.output)["templates"] == (True, "program.html renders in Chinese and English; "
+                                                       "page template summary.html compiles")
+
+
+@pytest.mark.sqlite_only
+def test_widgets_that_fit_their_fields_pass(cli, probe):
+    probe(notes_field("ma.validate.Length(max=200)", '"widget": "textarea", "counter": True'))
+    result = cli("plugin", "check", "probe")
+    assert result.exit_code == 0, result.output
+    assert lines(result.output)["forms"] == (True, "5 fields drawn; widgets on probe.notes")
+
+
+@pytest.mark.sqlite_only
+def test_a_score_that_takes_dates_and_returns_an_int_passes(cli, probe):
+    probe(item_with_a_date('return (settings["as_of"] - verified["since"]).days // 365'), kind="item")
+    result = cli("plugin", "check", "probe")
+    assert result.exit_code == 0, result.output

@@ -86,3 +86,22 @@ def test_a_block_of_a_plugin_the_county_did_not_enable_is_never_rendered(client,
     site_dir.activate()
     response = client.get("/jiashan/programs/hukou_transfer")
     assert response.status_code == 200 and "data-clash" not in response.get_data(as_text=True)
+
+
+@pytest.mark.sqlite_only
+def test_a_block_using_an_undefined_setting_is_refused_not_drawn_with_a_gap(app, client, cli, site_dir, caplog):
+    # Without strict rendering this page said "Each earns  points." and nothing noticed.
+    site_dir.distribution("jifen-shaky", entry_points={"shaky": "jifen_shaky"}, modules={
+        "jifen_shaky/__init__.py": BROKEN_PROGRAM,
+        "jifen_shaky/templates/program.html": "<p data-gap>Each earns {{ settings.unit_ml }} points.</p>"})
+    site_dir.activate()
+    assert cli("plugins", "enable", "--tenant", "jiashan", "shaky").exit_code == 0
+    with pytest.raises(Exception, match="unit_ml"):
+        client.get("/jiashan/programs/shaky")
+    app.testing = False
+    with caplog.at_level(logging.ERROR, logger="jifen.plugins"):
+        response = client.get("/jiashan/programs/shaky")
+    assert response.status_code == 200 and "data-gap" not in response.get_data(as_text=True)
+    logged = [r for r in caplog.records if "plugin shaky: program.html does not render" in r.getMessage()]
+    assert logged and "unit_ml" in str(logged[0].exc_info[1])
+

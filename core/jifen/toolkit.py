@@ -17,8 +17,10 @@ from __future__ import annotations
 from jifen.plugin.hookspecs import hookimpl
 from jifen.plugin.kinds import (
     AGGREGATES, CATEGORIES, FAMILY_RULES, OFFER_RULES, QUOTA_MODES, EmptySettings, ItemSettings, ProgramSettings,
-    ScoreItemType, ServiceProgram,
+    RankingScore, ScoreItemType, ServiceProgram,
 )
+# Settings that survive upgrades: a schema's settings_version and settings_migrations steps.
+from jifen.plugin.settings_versions import rename_setting
 from jifen.plugin.levels import level_points, level_scorer, points_for_level
 
 # Translations: a plugin's own catalogue, or the core's lazy text for plugins without one.
@@ -27,6 +29,11 @@ from jifen.text import lazy_gettext
 
 # Eligibility (vetoes) and the dates of the scheme.
 from jifen.points.eligibility import ApplicantFacts, Veto
+# The applicant's confirmed points, read-only: a program's check (applicant.record) and check_eligibility see it.
+from jifen.points.record import ApplicantRecord, RecordItem, Relative
+# A committee step (ServiceProgram.committee_review) and settings naming one of the county's departments.
+from jifen.programs.committee import CommitteeSettings
+from jifen.county.departments import department_field
 from jifen.calendar.ages import age_on, child_age_problems, school_year_cutoff
 
 from jifen.clock import now, today
@@ -43,6 +50,12 @@ from jifen.db.session import Base, TenantScoped, get_session
 from jifen.db.ids import new_id
 from jifen.db.migration_helpers import tenant_table_created, tenant_table_dropping
 
+# Pages under a county (register_routes): the declaration, rendering in the county's layout, their URLs,
+# and figures of a score item for them.
+from jifen.plugin.pages import Page
+from jifen.web.plugin_pages import record_audit, render, url_for_page
+from jifen.points.item_counts import ItemCounts, item_counts
+
 # Command-line helpers for register_commands.
 from jifen.cli.binding import county as cli_county
 from jifen.cli.binding import tenant_option
@@ -51,10 +64,13 @@ __all__ = [
     "hookimpl",
     "AGGREGATES", "CATEGORIES", "FAMILY_RULES", "OFFER_RULES", "QUOTA_MODES",
     "EmptySettings", "ItemSettings", "ProgramSettings", "ScoreItemType", "ServiceProgram", "level_points", "level_scorer", "points_for_level",
+    "RankingScore", "rename_setting",
     "PluginTranslations", "translations_in", "lazy_gettext",
     "ApplicantFacts", "Veto", "age_on", "school_year_cutoff", "child_age_problems", "now", "today",
+    "ApplicantRecord", "RecordItem", "Relative", "CommitteeSettings", "department_field",
     "County", "current_county", "TenantRef", "require_tenant",
     "ChannelError", "MessageChannel", "OutgoingMessage",
     "Base", "TenantScoped", "get_session", "new_id", "tenant_table_created", "tenant_table_dropping",
     "cli_county", "tenant_option",
+    "Page", "render", "url_for_page", "record_audit", "ItemCounts", "item_counts",
 ]

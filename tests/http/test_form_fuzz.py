@@ -62,12 +62,18 @@ NUMBERS = ("huge_negative", "huge_positive", "minus_one", "float_overflow")  # a
 REFUSED_BEFORE_VIEWS = ("nul", "huge_negative", "huge_positive")
 
 # POST rules the walk cannot fuzz, each with the reason. Keep it short: nobody checks a route listed here.
-UNFUZZABLE: dict[str, str] = {}
+UNFUZZABLE: dict[str, str] = {
+    **{f"plugin_pages.{area}": "dispatches to the pages of a plugin the county enables; no plugin of the fuzz's county "
+       "has pages, and tests/plugin/test_pages.py posts through it" for area in ("public", "applicant", "reviewer",
+                                                                                 "admin")},
+}
 
 # Forms shown only on the answer to another form: the walk posts that form first (see second_step).
 SECOND_STEPS = {
     "exchange.apply_import": "the apply form is on the dry run's page: upload the pending item's decision as CSV",
     "admin.save_previewed": "the save form is on a preview's page: preview the education points table as it is",
+    "program_scores.apply_scores": "the apply form is on the dry run's page: upload the recruitment candidate's "
+                                   "exam score as CSV",
 }
 
 # Where the first person allowed is refused before the fields are read, who goes first instead.
@@ -111,8 +117,10 @@ FILLED_IN = {
     "programs.answer_offer": lambda w, a: {"reason": "已有住处", "confirm": "y"} if a.get("answer") == "decline"
     else {"confirm": "y"},
     "programs.withdraw": lambda w, a: {"confirm": "y"},
+    "committee.decide": lambda w, a: {"decision": "set_aside", "reason": "事迹与核实情况不符"},
     "exchange.import_verifications": lambda w, a: {"file": ("file", w.import_csv, "queue.csv"),
                                                    "department": "education"},
+    "program_scores.import_scores": lambda w, a: {"file": ("file", w.scores_csv, "scores.csv")},
 }
 
 # Server errors found whose fix belongs to code another change is rewriting now:
@@ -307,6 +315,8 @@ class World:
     import_csv: bytes  # the reviewer's decision on the waiting item, as a spreadsheet
     make_client: object
     clients: dict = field(default_factory=dict)
+    scores_round: int = 0  # a recruitment round (a program with its own ranking score)
+    scores_csv: bytes = b""  # the exam score of its candidate, as a spreadsheet
 
     def client(self, who: str):
         if who not in self.clients:
@@ -350,7 +360,7 @@ def _as_form(values: dict) -> dict:
 def world(app, county, make_user, client_as, applicant_with_points, on_day) -> World:
     """Jiashan on 20 April 2027: a hukou round whose offers are made (the ranked applicant holds one), a
     rental round in its objection period with an objection and a second, not current, run, an open hukou
-    round, a school round with its final list and no offers yet, a kindergarten round ranked and not published; applicants with confirmed points (one still in time to ask a re-check), one drafting (an item,
+    round, a school round with its final list and no offers yet, a kindergarten round ranked and not published, a commendation round with a nomination waiting for the committee; applicants with confirmed points (one still in time to ask a re-check), one drafting (an item,
     a child), one asked for a supplement on one item with another waiting for the education reviewer;
     a county administrator, a platform administrator and an API token; the points tables changed since the
     points were confirmed (so a rescore is offered)."""
@@ -386,6 +396,20 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
             programs.apply(session, hukou, _get(session, User, person.id), {"town": "魏塘街道"})
             programs.apply(session, rental, _get(session, User, person.id),
                            {"household_income": 30000, "floor_area_per_person": 10, "household_size": 3})
+        # A commendation round whose nomination waits for its committee (here the education bureau's reviewers).
+        set_plugin_enabled(session, "commendation", True, actor="test", settings={
+            **current_county(session).settings_of("commendation"), "committee_department": "education"})
+        commendation = programs.programs(session)["commendation"]
+        nominated_id = programs.create_round(session, commendation, {"name": "2027 评优推先", **window},
+                                             actor="test").id
+        programs.apply(session, commendation, _get(session, User, ranked.id),
+                       {"employer": "嘉善某公司", "statement": "多年参加社区志愿服务，带动邻里互助。"})
+        # A recruitment round whose candidate's exam score is to be imported.
+        set_plugin_enabled(session, "recruitment", True, actor="test")
+        recruitment = programs.programs(session)["recruitment"]
+        scored_id = programs.create_round(session, recruitment, {"name": "2027 社区工作者", **window}, actor="test").id
+        scored_reference = programs.apply(session, recruitment, _get(session, User, ranked.id),
+                                          {"post": "社区工作者"}).reference
         session.commit()
     on_day(date(2027, 4, 6))
     with county(SLUG) as session:
@@ -453,7 +477,8 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
         form_samples = {key: _as_form(item_forms.shown(samples[key], item_forms.specs(types[key].input_schema())))
                         for key in samples}
         ids = {"item_id": [waiting.id, asked.id, draft_item.id], "member_id": [child.id], "file_id": [record.id],
-               "round_id": [offered_id, objected_id, still_open.id, listed_id, unpublished_id], "run_id": [spare_run, rental_run, hukou_run],
+               "round_id": [offered_id, objected_id, still_open.id, listed_id, unpublished_id, nominated_id, scored_id],
+               "run_id": [spare_run, rental_run, hukou_run],
                "offer_id": [o.id for o in made], "objection_id": [objection.id], "token_id": [token.record.id],
                "user_id": [ranked.id, drafting.id]}
         keys = sorted(catalog) + sorted(types)
@@ -476,7 +501,9 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
         return browser
 
     csv = f"事项编号,审核结果,理由\n#{waiting.id},通过,\n".encode("utf-8")
-    return World(app, users, ids, keys, samples, form_samples, token.token, csv, make_client)
+    scores = f"申请编号,笔试成绩\n{scored_reference},82.5\n".encode("utf-8")
+    return World(app, users, ids, keys, samples, form_samples, token.token, csv, make_client, scores_round=scored_id,
+                 scores_csv=scores)
 
 
 def second_step(world: World, endpoint: str, client) -> list[tuple[str, str]]:
@@ -484,6 +511,12 @@ def second_step(world: World, endpoint: str, client) -> list[tuple[str, str]]:
     if endpoint == "exchange.apply_import":
         page = f"/{SLUG}/review/import"
         answer = client.submit(page, {"file": (io.BytesIO(world.import_csv), "queue.csv")},
+                               content_type="multipart/form-data")
+        assert answer.status_code == 200, answer.status_code
+        return [(page, answer.get_data(as_text=True))]
+    if endpoint == "program_scores.apply_scores":
+        page = f"/{SLUG}/admin/rounds/{world.scores_round}/scores"
+        answer = client.submit(page, {"file": (io.BytesIO(world.scores_csv), "scores.csv")},
                                content_type="multipart/form-data")
         assert answer.status_code == 200, answer.status_code
         return [(page, answer.get_data(as_text=True))]

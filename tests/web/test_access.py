@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "portal.landing", "programs.program", "portal.theme_css", "portal.theme_file",
     "auth.register", "auth.login", "calculator.page", "programs.published_list", "programs.published_csv", "programs.round_page",
     "api_docs.openapi_json", "api_docs.docs_page", "exchange.published_xlsx",
+    "plugin_pages.public",  # dispatches to a plugin's public pages (its role pages have routes of their own)
 }
 # API operations check access themselves and answer 401 in JSON rather than redirecting to a login page
 # (tests/api/ covers sessions, tokens and scopes); these are the ones open to anyone.
@@ -24,7 +25,8 @@ PUBLIC_API_OPERATIONS = {
     "api_platform.counties", "api_public.programs_list", "api_public.program", "api_public.rounds",
     "api_public.round_detail", "api_public.published_list", "api_public.score_items", "api_public.calculator",
 }
-OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id", "token_id", "job_id")
+OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id", "token_id", "job_id",
+               "nomination_id")
 
 
 def rules(app):
@@ -96,6 +98,10 @@ def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
             values[arg] = "logo.svg"
         elif arg == "fmt":
             values[arg] = "csv"
+        elif arg == "plugin":
+            values[arg] = next(iter(catalog()))
+        elif arg == "rest":
+            values[arg] = "page"
         else:
             raise AssertionError(f"test_access does not know how to fill <{arg}> of {rule.rule}: teach it")
     return values

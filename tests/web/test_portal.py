@@ -15,7 +15,7 @@ def test_each_county_shows_its_name_hotline_colours_and_own_programs(client):
     assert "嘉善县" in html and "0573-84012345" in html
     assert '/jiashan/theme/logo.svg' in html
     assert programs_on(client, "jiashan") == {"school_enrollment", "hukou_transfer", "public_rental_housing",
-                                              "kindergarten", "resident_medical_insurance"}
+                                              "kindergarten", "resident_medical_insurance", "commendation"}
 
     haining = client.get("/haining/").get_data(as_text=True)
     assert "海宁市" in haining and "嘉善" not in haining.split("<footer")[0]

@@ -118,7 +118,7 @@ class CalculatorLine(ma.Schema):
     category = F.String(required=True)
     raw = Points(required=True)
     counted = Points(required=True)
-    note = F.String(allow_none=True, required=True, metadata={"description": "not_highest, capped, one_of, not_offered"})
+    note = F.String(allow_none=True, required=True, metadata={"description": "not_highest, capped, one_of, not_offered, unavailable"})
 
 
 class CalculatorResult(ma.Schema):

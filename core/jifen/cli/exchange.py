@@ -94,6 +94,53 @@ def import_verifications(file: Path, tenant_slug: str, department: str, dry_run:
             raise click.exceptions.Exit(1)
 
 
+@group.command("import-scores", short_help="Import a round's own scores (an exam's) from a CSV or XLSX file.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@county_option
+@click.option("--round", "round_id", type=int, required=True, help="The round whose applications the scores are for.")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would happen; write nothing.")
+@click.option("--actor", "actor_name", default=None, metavar="NAME",
+              help="The clerk the audit trail names, as cli:NAME (default: cli).")
+@with_appcontext
+def import_scores(file: Path, tenant_slug: str, round_id: int, dry_run: bool, actor_name: str | None):
+    """Record the scores in FILE (reference number or ID number, and score) on the applications of
+    the round, all or nothing, for a program that ranks by a score of its own plus points.
+
+    Every bad line is reported as "line N: reason" (line 1 is the header). Exit status 1 when nothing
+    was (or, with --dry-run, would be) written because of the file or a bad line.
+    """
+    from jifen.exchange import program_scores
+    from jifen.programs import rounds as programs
+
+    actor = f"cli:{actor_name.strip()[:80]}" if actor_name and actor_name.strip() else "cli"
+    db = session()
+    with county(tenant_slug) as tenant:
+        found = db.scalar(select(ProgramRound).where(ProgramRound.id == round_id))
+        program = programs.programs(db).get(found.program_key) if found is not None else None
+        if program is None:
+            raise click.ClickException(f"{tenant.slug}: no round {round_id} of an enabled program")
+        report = program_scores.run_import(db, found, program, file.read_bytes(), file_name=file.name, actor=actor,
+                                           dry_run=dry_run)
+    for problem in report.problems():
+        click.echo(problem, err=True)
+    if report.file_error is not None:
+        raise click.exceptions.Exit(1)
+    for row in report.changed_rows:
+        after = "absent" if row.absent else row.score
+        click.echo(f"line {row.line}: {row.reference} {row.before if row.before is not None else '-'} -> {after}"
+                   + (" (would be recorded)" if dry_run else ""))
+    counts = (f"{len(report.rows)} lines with a score, {len(report.bad_rows)} bad, {len(report.blank)} without a "
+              f"score; file SHA-256 {report.sha256}")
+    if report.written:
+        click.echo(f"{tenant.slug}: {len(report.changed_rows)} scores recorded in round {round_id} ({counts})")
+    elif not report.blocked:
+        click.echo(f"{tenant.slug}: nothing written: {len(report.changed_rows)} scores "
+                   f"{'would be recorded' if dry_run else 'changed'} ({counts})")
+    else:
+        click.echo(f"{tenant.slug}: nothing written ({counts}); correct the bad lines", err=True)
+        raise click.exceptions.Exit(1)
+
+
 def _write(rows, fmt: str, output: Path | None, title: str, widths: dict | None = None) -> None:
     if fmt == "xlsx":
         if output is None:

@@ -7,10 +7,15 @@ One result per check, each passed or failed with its reason:
 ``import``         its module imports
 ``hooks``          every hook implementation matches a hookspec (known name, arguments the spec has)
 ``declarations``   the ``register_*`` hooks return the right kinds, with keys no other plugin uses
-``settings``       the settings schemas derive from the core's bases, and their defaults validate
+``settings``       the settings schemas derive from the core's bases, and their defaults validate; a score
+                   item's ``score`` takes its sample input as the core passes it (loaded by the input
+                   schema) and returns a Decimal or an int
+``forms``          the portal can draw every field of its schemas, and their widgets fit them
 ``migrations``     its Alembic folder applies to an empty database and downgrades again, touching only
                    tables named after the plugin
-``templates``      its templates render, in Chinese and in English
+``templates``      the blocks the core includes (``item.html``, ``program.html``) render strictly, in Chinese
+                   and in English, with the context the portal passes: every name they use is defined; its
+                   other templates (its pages', rendered with their views' context) compile
 ``messages``       its messages are in its Chinese and English catalogues; declarations, form labels and
                    the settings' labels, help, units and choices carry both languages
 
@@ -19,8 +24,10 @@ A check that cannot run because an earlier one failed says so and fails too.
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import tempfile
 import traceback
 from dataclasses import dataclass
@@ -31,6 +38,7 @@ from pathlib import Path
 import marshmallow as ma
 import pluggy
 from flask import Flask
+from jinja2 import UndefinedError
 from sqlalchemy import create_engine, inspect
 
 from jifen import clock
@@ -40,10 +48,13 @@ from jifen.plugin import hookspecs
 from jifen.plugin.kinds import EmptySettings, ItemSettings, ProgramSettings, ScoreItemType, ServiceProgram
 from jifen.plugin.manager import ENTRY_POINT_GROUP, catalog, plugin_module
 from jifen.plugin.versions import incompatibility, support_of
+from jifen.points.scoring import loaded_input
 
 CORE_TRANSLATIONS = Path(__file__).parents[1] / "translations"
 MESSAGE_KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
 CATALOG_LOCALES = {"zh_Hans_CN": "Chinese", "en": "English"}
+SAMPLES = 5  # sample inputs scored per score item (seeds 0..4)
+BLOCKS = ("item.html", "program.html")  # what the core includes on its pages (jifen.web.plugin_templates)
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,8 @@ def check_plugin(app: Flask, name: str) -> list[Result]:
     version = ep.dist.version if ep.dist else "unknown"
     results = [Result("installed", True, f"{ep.value}, from {ep.dist.metadata['Name'] if ep.dist else '?'} {version}")]
     steps = (("core version", _core_version), ("import", _import), ("hooks", _hooks),
-             ("declarations", _declarations), ("settings", _settings), ("migrations", _migrations),
-             ("templates", _templates), ("messages", _messages))
+             ("declarations", _declarations), ("settings", _settings), ("forms", _forms), ("migrations", _migrations),
+             ("templates", _templates), ("messages", _messages), ("stored", _stored))
     blocked = None
     for check, step in steps:
         if blocked and check != "core version":
@@ -212,19 +223,76 @@ def _settings(app: Flask, subject: _Subject) -> str:
 
 
 def _sample_scores(item: ScoreItemType, stored: dict) -> None:
+    """Score a few samples the way the core does: the input stored as JSON when declared, then loaded by
+    ``input_schema`` (dates as dates), with the default settings loaded and ``as_of``."""
     schema = item.input_schema()
-    try:
-        data = schema.load(schema.dump(schema.load(item.sample(random.Random(0)))))
-    except ma.ValidationError as exc:
-        raise _Failed(f"{item.key}: sample() gives an input its input_schema refuses: {exc.messages}") from None
     settings = {**item.settings_schema().load(stored), "as_of": clock.today()}
+    for seed in range(SAMPLES):
+        try:
+            declared = json.loads(json.dumps(schema.dump(schema.load(item.sample(random.Random(seed))))))
+        except ma.ValidationError as exc:
+            raise _Failed(f"{item.key}: sample() gives an input its input_schema refuses: {exc.messages}") from None
+        except TypeError as exc:
+            raise _Failed(f"{item.key}: input_schema dumps a value JSON cannot store ({exc}); "
+                          f"declare decimals with as_string=True") from None
+        data = loaded_input(item.input_schema(), declared)
+        points = _call(item, "score", data, settings)
+        if isinstance(points, bool) or not isinstance(points, (Decimal, int)):
+            raise _Failed(f"{item.key}: score() must return a Decimal or an int, not {type(points).__name__} "
+                          f"({points!r})")
+        if item.cap_group is not None:
+            _call(item, "cap_group", data, settings)
+
+
+def _call(item: ScoreItemType, function: str, data: dict, settings: dict):
     try:
-        points = item.score(data, settings)
+        return getattr(item, function)(data, settings)
     except Exception as exc:  # noqa: BLE001
-        raise _Failed(f"{item.key}: score() raises on the sample with the defaults: "
-                      f"{type(exc).__name__}: {exc}") from None
-    if not isinstance(points, Decimal):
-        raise _Failed(f"{item.key}: score() must return a Decimal, not {type(points).__name__}")
+        raise _Failed(f"{item.key}: {function}() raises on the sample input {_shown(data)} with the defaults: "
+                      f"{type(exc).__name__}: {exc} (the input is loaded by input_schema: a Date field gives a "
+                      f"datetime.date, a Decimal field a Decimal)") from None
+
+
+def _shown(data: dict) -> str:
+    return "{" + ", ".join(f"{k}: {v!r}" for k, v in data.items()) + "}"
+
+
+def _forms(app: Flask, subject: _Subject) -> str:
+    from jifen.plugin.fields import specs, widget_problems
+
+    problems, drawn, widgets = [], 0, []
+    for d in subject.declarations:
+        own = "input_schema" if isinstance(d, ScoreItemType) else "application_schema"
+        for what, schema_class in ((own, getattr(d, own)), ("settings_schema", d.settings_schema)):
+            if not (isinstance(schema_class, type) and issubclass(schema_class, ma.Schema)):
+                continue  # the settings check names it
+            schema = schema_class()
+            try:
+                drawn += sum(len(spec.children) or 1 for spec in specs(schema))
+            except TypeError as exc:
+                problems.append(f"{d.key}: {what}: {exc}")
+                continue
+            for name, field in _fields(schema):
+                problems.extend(f"{d.key}: {what} field {name}: {problem}" for problem in widget_problems(field))
+                if field.metadata.get("widget") or field.metadata.get("counter"):
+                    widgets.append(f"{d.key}.{name}")
+    if problems:
+        raise _Failed(" | ".join(dict.fromkeys(problems)))
+    if not drawn:
+        return "no forms"
+    return f"{drawn} fields drawn" + (f"; widgets on {', '.join(widgets)}" if widgets else "")
+
+
+def _fields(schema: ma.Schema, prefix: str = ""):
+    """Every field of ``schema`` a form draws, by its dotted name (the rows of a table as ``name[].child``)."""
+    for name, field in schema.fields.items():
+        if field.dump_only:
+            continue
+        yield f"{prefix}{name}", field
+        if isinstance(field, ma.fields.Nested) and isinstance(field.schema, ma.Schema):
+            yield from _fields(field.schema, f"{prefix}{name}.")
+        elif isinstance(field, ma.fields.List) and isinstance(field.inner, ma.fields.Nested):
+            yield from _fields(field.inner.schema, f"{prefix}{name}[].")
 
 
 def _migrations(app: Flask, subject: _Subject) -> str:
@@ -271,6 +339,28 @@ def _migrations(app: Flask, subject: _Subject) -> str:
     return f"{', '.join(sorted(added))} created on an empty SQLite database and removed by {subject.name}@base"
 
 
+def _stored(app: Flask, subject: _Subject) -> str:
+    """Every county's stored settings of the plugin, rule versions included, load under this version
+    (what `jifen plugins upgrade-check NAME` prints)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jifen.cli.upgrade_check import upgrade_check
+    from jifen.db.session import get_session
+
+    session = get_session()
+    try:
+        checked = upgrade_check(session, subject.name)
+    except SQLAlchemyError:
+        session.rollback()
+        return "no platform database to read counties' settings from"
+    if checked.findings:
+        raise _Failed("; ".join(f.line().removeprefix("FAIL ") for f in checked.findings)
+                      + " (give the settings schema a settings migration)")
+    if not checked.read:
+        return "no county has stored settings of it yet"
+    return f"{checked.read} stored settings of the counties and their rule versions load under this version"
+
+
 def _tables(url: str) -> set[str]:
     engine = create_engine(url)
     try:
@@ -288,7 +378,7 @@ def _templates(app: Flask, subject: _Subject) -> str:
     import flask
     from flask_babel import refresh
 
-    from jifen.web.plugin_templates import template_context
+    from jifen.web.plugin_templates import render_strictly, strict_environment, template_context
 
     folder = _folder(subject)
     root = folder / "templates" if folder else None
@@ -298,8 +388,21 @@ def _templates(app: Flask, subject: _Subject) -> str:
     defaults = {}
     for d in subject.declarations:
         defaults[d.key] = d.settings_schema().load({})
+    environment = strict_environment(app)
+    blocks, others = [], []
     for path in files:
         relative = path.relative_to(root).as_posix()
+        source = path.read_text(encoding="utf-8")
+        if relative not in BLOCKS:  # a page's template: its context is what the plugin's view gives it
+            try:
+                environment.from_string(source)
+            except Exception as exc:  # noqa: BLE001 - Jinja's syntax errors
+                line = getattr(exc, "lineno", None)
+                raise _Failed(f"{relative}" + (f", line {line}" if line else "") +
+                              f" does not compile: {type(exc).__name__}: {exc}") from None
+            others.append(relative)
+            continue
+        blocks.append(relative)
         declaration = _declaration_for(relative, subject.declarations)
         for locale in CATALOG_LOCALES:
             with app.test_request_context("/"):
@@ -307,14 +410,47 @@ def _templates(app: Flask, subject: _Subject) -> str:
                 refresh()
                 context = template_context(folder, subject.name, declaration,
                                            defaults.get(getattr(declaration, "key", None), {}))
-                try:
-                    flask.render_template_string(path.read_text(encoding="utf-8"), **context)
+                try:  # strictly, with what the portal passes
+                    render_strictly(environment.from_string(source), context)
+                except UndefinedError as exc:
+                    line = _template_line(exc)
+                    where = f"{relative}" + (f", line {line}" if line else "")
+                    used = _undefined_name(exc, source, line)
+                    raise _Failed(f"{where} uses {used}, which is undefined ({locale}): {exc}"
+                                  f"{_settings_hint(used, context)}") from None
                 except Exception as exc:  # noqa: BLE001 - Jinja's syntax and runtime errors
                     line = getattr(exc, "lineno", None) or _template_line(exc)
                     where = f"{relative}" + (f", line {line}" if line else "")
                     raise _Failed(f"{where} does not render ({locale}): {type(exc).__name__}: {exc}") from None
-    names = ", ".join(p.relative_to(root).as_posix() for p in files)
-    return f"{names} {'renders' if len(files) == 1 else 'render'} in Chinese and English"
+    said = []
+    if blocks:
+        said.append(f"{', '.join(blocks)} {'renders' if len(blocks) == 1 else 'render'} in Chinese and English")
+    if others:
+        said.append(f"page {'template' if len(others) == 1 else 'templates'} {', '.join(others)} "
+                    f"{'compiles' if len(others) == 1 else 'compile'}")
+    return "; ".join(said)
+
+
+def _undefined_name(exc: UndefinedError, source: str, line: int | None) -> str:
+    """The expression a template used that is undefined, as written (``settings.unit_ml``), when it can be
+    found on the line; else the name Jinja reports."""
+    found = re.search(r"attribute '(\w+)'|element '(\w+)'|'(\w+)' is undefined", str(exc))
+    if not found:
+        return "a name"
+    name = next(g for g in found.groups() if g)
+    lines = source.splitlines()
+    text = lines[line - 1] if line and line <= len(lines) else source
+    written = re.search(rf"([A-Za-z_][\w.]*)\.{name}\b|([A-Za-z_][\w.]*)\[['\"]{name}['\"]\]", text)
+    if written and found.group(3) is None:
+        return f"{written.group(1) or written.group(2)}.{name}"
+    return name
+
+
+def _settings_hint(used: str, context: dict) -> str:
+    settings = context.get("settings")
+    if used.startswith("settings.") and isinstance(settings, dict):
+        return f"; the settings schema has {', '.join(sorted(settings)) or 'no fields'}"
+    return ""
 
 
 def _template_line(exc: Exception) -> int | None:

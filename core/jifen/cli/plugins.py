@@ -83,6 +83,25 @@ def check(name: str):
     click.echo(f"{name} passes every check")
 
 
+@group.command("upgrade-check")
+@click.argument("name", required=False)
+@with_appcontext
+def upgrade_check(name: str | None):
+    """Load every county's stored settings of plugin NAME (default: every installed plugin), rule versions
+    included, under the installed plugins; name each that cannot be read (run it before an upgrade)."""
+    from jifen.cli.upgrade_check import upgrade_check as run_check
+
+    if name is not None and name not in catalog():
+        raise click.ClickException(str(UnknownPlugin(name)))
+    checked = run_check(session(), name)
+    for finding in checked.findings:
+        click.echo(finding.line())
+    if checked.findings:
+        raise click.ClickException(f"{len(checked.findings)} stored settings cannot be read by the installed "
+                                   "plugins: give the plugin a settings migration (docs/plugin_author_guide.md)")
+    click.echo(f"ok: {checked.read} stored settings read by the installed plugins")
+
+
 def _switch(tenant_slug: str, name: str, enabled: bool) -> None:
     with county(tenant_slug) as tenant:
         db = session()

@@ -14,10 +14,12 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from jifen.county.enablement import read_enablement
+from jifen.county.enablement import StoredSettings, current_settings, read_enablement
 from jifen.county.tenancy import TenantRef, binding_context, require_tenant
 from jifen.plugin.kinds import ScoreItemType, ServiceProgram
-from jifen.plugin.manager import CountyHooks, county_programs, county_score_items
+from jifen.plugin import settings_versions
+from jifen.plugin.manager import CountyHooks, catalog, county_programs, county_score_items, plugin_of
+from jifen.plugin.settings_versions import SettingsUnavailable
 
 
 @dataclass(frozen=True)
@@ -26,15 +28,66 @@ class County:
 
     tenant: TenantRef
     enabled: frozenset[str]
-    settings: dict[str, dict] = field(default_factory=dict, compare=False)  # plugin name -> stored settings
+    stored: dict[str, StoredSettings] = field(default_factory=dict, compare=False)  # plugin name -> as stored
     hooks: CountyHooks = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hooks", CountyHooks(self.enabled))
 
     def settings_of(self, plugin: str | None) -> dict:
-        """The county's stored settings of ``plugin`` (a copy; empty when it has none)."""
-        return dict(self.settings.get(plugin, {})) if plugin else {}
+        """The county's settings of ``plugin`` at the installed plugin's settings version (a copy; empty
+        when it has none). Settings that cannot be migrated are given as stored, and named by
+        :attr:`settings_problems`."""
+        if not plugin or plugin not in self.stored:
+            return {}
+        migrated = self._migrated.get(plugin)
+        return dict(migrated if migrated is not None else self.stored[plugin].values)
+
+    def stored_version(self, plugin: str) -> int:
+        """The settings version the county's settings of ``plugin`` are stored under (1 if unversioned)."""
+        found = self.stored.get(plugin)
+        return (found.version or 1) if found else 1
+
+    def settings_version_of(self, plugin: str | None, schema) -> int:
+        """The settings version :meth:`settings_of` gives ``plugin``'s settings at, for ``schema``:
+        the installed one, or the stored one when they cannot be migrated."""
+        if plugin and plugin in self.stored and self._migrated.get(plugin) is None:
+            return self.stored_version(plugin)
+        return settings_versions.version_of(schema)
+
+    @cached_property
+    def _migrated(self) -> dict[str, dict | None]:
+        migrated: dict[str, dict | None] = {}
+        for plugin, stored in self.stored.items():
+            try:
+                migrated[plugin] = current_settings(plugin, stored)
+            except SettingsUnavailable:
+                migrated[plugin] = None
+        return migrated
+
+    @cached_property
+    def settings_problems(self) -> dict[str, str]:
+        """Enabled plugins whose stored settings the installed plugin cannot read: plugin -> why (English)."""
+        problems = {}
+        for plugin in sorted(self.enabled):
+            stored = self.stored.get(plugin)
+            if stored is None:
+                continue
+            try:
+                values = current_settings(plugin, stored)
+                for declaration in self._declared_by(plugin):
+                    settings_versions.load_current(declaration.settings_schema, values, key=declaration.key)
+            except SettingsUnavailable as exc:
+                problems[plugin] = exc.reason
+        return problems
+
+    def _declared_by(self, plugin: str) -> tuple:
+        info = catalog().get(plugin)
+        return (*info.programs, *info.score_items) if info else ()
+
+    def available(self, key: str) -> bool:
+        """Whether the program or score item ``key`` can be served: its plugin's settings load."""
+        return plugin_of(key) not in self.settings_problems
 
     @cached_property
     def programs(self) -> tuple[ServiceProgram, ...]:
@@ -63,8 +116,8 @@ def current_county(session: Session | None = None) -> County:
         from jifen.db.session import get_session  # the application context's session
 
         session = get_session()
-    enabled, settings = read_enablement(session)
-    made = County(tenant=tenant, enabled=enabled, settings=settings)
+    enabled, stored = read_enablement(session)
+    made = County(tenant=tenant, enabled=enabled, stored=stored)
     binding_context.set(made)
     return made
 

@@ -83,7 +83,12 @@ def read_spec(folder: Path) -> TenantSpec:
     for name, entry in (data.get("plugins") or {}).items():
         if not isinstance(entry, dict):
             raise TenantFolderError(f"{path}: plugins.{name} must be a table")
-        plugins[name] = {"enabled": bool(entry.get("enabled", True)), "settings": dict(entry.get("settings", {}))}
+        version = entry.get("settings_version")
+        if version is not None and not (isinstance(version, int) and not isinstance(version, bool) and version >= 1):
+            raise TenantFolderError(f"{path}: plugins.{name}.settings_version must be a whole number from 1")
+        plugins[name] = {"enabled": bool(entry.get("enabled", True)), "settings": dict(entry.get("settings", {})),
+                         # the plugin's settings version the folder is written for (None: the installed one's)
+                         "settings_version": entry.get("settings_version")}
     settings = {k: v for k, v in data.items() if k not in {"slug", "names", "theme", "hosts", "plugins", "hotline"}}
     prefix = settings.get("reference_prefix")
     if prefix is not None and not (isinstance(prefix, str) and re.fullmatch(r"[A-Z]{2,4}", prefix)):
@@ -145,7 +150,7 @@ def check_plugins(spec: TenantSpec) -> None:
     for name, entry in spec.plugins.items():
         try:
             require_installed(name)
-            validate_settings(name, entry["settings"])
+            validate_settings(name, entry["settings"], entry.get("settings_version"))
         except UnknownPlugin as exc:
             raise TenantFolderError(f"county {spec.slug}: {exc}") from None
         except InvalidPluginSettings as exc:
@@ -182,7 +187,7 @@ def apply_spec(session: Session, spec: TenantSpec, *, actor: str = "cli") -> tup
     with bind_tenant(tenant.ref()):
         for name, entry in sorted(spec.plugins.items()):
             if set_plugin_enabled(session, name, entry["enabled"], actor=actor, settings=entry["settings"],
-                                  new_rule_version=False):
+                                  settings_version=entry.get("settings_version"), new_rule_version=False):
                 changes.append(f"plugin:{name}")
         if created or any(not c.startswith("plugin:") for c in changes):
             audit.record(

@@ -12,6 +12,7 @@ KINDS: dict[str, tuple[str, object]] = {
     "ranking.simulate": ("jifen.programs.background:simulate_round", _l("Simulation")),
     "points.rescore": ("jifen.points.background:rescore_points", _l("Rescoring points")),
     "rules.preview": ("jifen.programs.rule_preview:preview", _l("Preview of a points table change")),
+    "points.rescore_preview": ("jifen.points.code_changes:preview", _l("Preview of a rescore after a plugin upgrade")),
     "messages.send": ("jifen.notifications:send_deliveries", _l("Sending messages")),
 }
 

@@ -36,6 +36,8 @@ class ProgramRound(TenantScoped, Base):
     cutoff_ties: Mapped[str] = mapped_column(String(10), default="strict")  # "strict" or "all"
     rule_version: Mapped[int | None] = mapped_column(nullable=True)  # frozen when the window closes
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A program with its own ranking score: its terms (points factor, cap, pass mark), frozen with the rules.
+    ranking_terms: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class ProgramApplication(TenantScoped, Base):
@@ -116,6 +118,9 @@ class RankingInput(TenantScoped, Base):
     tb3: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
     tb4: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
     lottery: Mapped[int]  # from the run's seed and the application id
+    # The program's own score it ranked with (ServiceProgram.ranking_score); ``points`` is then that
+    # score plus the points counted (docs/ranking.md, "A program's own ranking score").
+    program_score: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
 
 
 class RankingResult(TenantScoped, Base):

@@ -5,8 +5,11 @@ each text ``{"zh": ..., "en": ...}``, choices one per value; ``"scored": False``
 item's score does not read, such as a certificate number, which the calculator then does not ask for);
 the portal draws them (the unit next to the
 input, the help as a hint that describes it), reads them back as strings, and marshmallow does the
-checking. A field without a label shows its name, and ``jifen plugin check`` fails its plugin. Only the
-field kinds below are drawn; a schema using another kind fails loudly here rather than showing a broken form.
+checking. A text field may ask for a widget, ``"widget": "textarea"`` (a box of several lines); one with a
+``validate.Length(max=...)`` gets that ``maxlength``, and a character counter with ``"counter": True`` (a
+textarea with a maximum has one unless ``"counter": False``). A field without a label shows its name, and
+``jifen plugin check`` fails its plugin. Only the field kinds below are drawn; a schema using another kind
+fails loudly here rather than showing a broken form.
 """
 
 from __future__ import annotations
@@ -83,6 +86,12 @@ class FieldSpec:
     help: dict = dataclass_field(default_factory=dict)  # one sentence: what the value means
     unit: dict = dataclass_field(default_factory=dict)  # shown next to the input: 分, 年, 岁, %, 元
     scored: bool = True  # False: the item's score does not read it (a certificate number...): the calculator skips it
+    widget: str = ""  # "" (the kind's own input) or one of WIDGETS
+    max_length: int | None = None  # from validate.Length(max=...): the input's maxlength
+    counter: bool = False  # show "n of max characters" (needs max_length)
+
+
+WIDGETS = ("textarea",)  # what metadata "widget" may name; only for text fields
 
 
 def _kind(field: ma.fields.Field) -> str:
@@ -107,9 +116,51 @@ def _kind(field: ma.fields.Field) -> str:
     raise TypeError(f"the portal cannot draw a {type(field).__name__} field")
 
 
+def _validators(field: ma.fields.Field) -> list:
+    return list(getattr(field, "validators", None) or ([field.validate] if field.validate else []))
+
+
+def max_length(field: ma.fields.Field) -> int | None:
+    """The most characters ``field`` takes: the smallest ``max`` (or ``equal``) of its ``Length`` validators."""
+    found = [v.equal if v.equal is not None else v.max for v in _validators(field) if isinstance(v, ma.validate.Length)]
+    found = [n for n in found if n is not None]
+    return min(found) if found else None
+
+
+def widget_problems(field: ma.fields.Field) -> list[str]:
+    """Why the portal cannot draw ``field``'s ``widget`` and ``counter`` metadata as declared (for plugin check)."""
+    widget, counter = field.metadata.get("widget"), field.metadata.get("counter")
+    try:
+        kind = _kind(field)
+    except TypeError:
+        kind = None
+    problems = []
+    if widget is not None and widget not in WIDGETS:
+        problems.append(f"unknown widget {widget!r} (known: {', '.join(WIDGETS)})")
+    elif widget is not None and kind != "text":
+        problems.append(f"widget {widget!r} is for text (String) fields, not for {type(field).__name__}"
+                        + (" with choices (OneOf)" if kind == "choice" else ""))
+    if counter is not None and not isinstance(counter, bool):
+        problems.append(f"counter must be True or False, not {counter!r}")
+    elif counter and kind != "text":
+        problems.append(f"a counter is for text (String) fields, not for {type(field).__name__}")
+    elif counter and max_length(field) is None:
+        problems.append("a counter needs a maximum: validate=ma.validate.Length(max=...)")
+    return problems
+
+
+def _widget(field: ma.fields.Field, kind: str) -> dict:
+    if kind != "text":
+        return {}
+    widget = field.metadata.get("widget")
+    widget = widget if widget in WIDGETS else ""
+    most = max_length(field)
+    counter = field.metadata.get("counter", widget == "textarea") is True and most is not None
+    return {"widget": widget, "max_length": most, "counter": counter}
+
+
 def _one_of(field: ma.fields.Field):
-    validators = getattr(field, "validators", None) or ([field.validate] if field.validate else [])
-    return next((v for v in validators if isinstance(v, ma.validate.OneOf)), None)
+    return next((v for v in _validators(field) if isinstance(v, ma.validate.OneOf)), None)
 
 
 def choice_values(field: ma.fields.Field) -> tuple:
@@ -154,7 +205,7 @@ def specs(schema: ma.Schema, offered: Mapping[str, tuple[tuple[str, dict], ...]]
             continue
         elif kind == "decimal_map":
             choices = _names(field.metadata.get("choices") or {}, choice_values(field))
-        result.append(FieldSpec(name, kind, label, bool(field.required), choices, **texts))
+        result.append(FieldSpec(name, kind, label, bool(field.required), choices, **texts, **_widget(field, kind)))
     return result
 
 
@@ -184,7 +235,8 @@ def read(form, prefix: str, fields: list[FieldSpec]) -> dict:
             values = {value: (form.get(f"{key}.{value}") or "").strip() for value, _ in spec.choices}
             data[spec.name] = {k: v for k, v in values.items() if v != ""}
         else:
-            raw = (form.get(key) or "").strip()
+            # a browser sends a textarea's line breaks as CRLF but counts them as one character for maxlength
+            raw = (form.get(key) or "").replace("\r\n", "\n").strip()
             if raw != "":
                 data[spec.name] = raw
     return data

@@ -35,6 +35,20 @@ def register_service_programs():
     """
 
 
+@hookspec
+def register_routes():
+    """Declare pages the plugin adds under each county that enables it, public or for a role.
+
+    The core serves them (jifen.web.plugin_pages) with its own login, role check per county, CSRF and
+    county binding: a county that has not enabled the plugin answers 404, an anonymous visitor of a role's
+    page is sent to the county's login page, a user without the role gets 403. A page with a menu label
+    is listed in its role's menu of the counties that enable the plugin.
+
+    :returns: a list of :class:`jifen.plugin.pages.Page`. Called once per registered plugin object (the
+        result is kept), so return the same pages every time, never pages computed from a county.
+    """
+
+
 # --- Checks and notifications: called per county, for the enabled plugins and the core's default plugins
 
 

@@ -11,7 +11,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, ClassVar
 
 import marshmallow as ma
 
@@ -52,6 +52,11 @@ class ItemSettings(ma.Schema):
                                                      "together; leave it empty for no cap."},
                                       "unit": {"zh": "分", "en": "points"}})
 
+    # What version of its settings the schema reads, and how older stored settings are brought up to
+    # it ({n: function turning a version-n dict into version n+1}): jifen.plugin.settings_versions.
+    settings_version: ClassVar[int] = 1
+    settings_migrations: ClassVar[dict[int, Callable[[dict], dict]]] = {}
+
 
 AGGREGATES = ("max", "sum", "single")
 
@@ -72,6 +77,9 @@ class ProgramSettings(ma.Schema):
         "help": {"zh": "获得名额的申请人须在此期限内接受或放弃。",
                  "en": "An applicant offered a place accepts or declines it within this time."},
         "unit": {"zh": "个工作日", "en": "working days"}})
+
+    settings_version: ClassVar[int] = 1  # as ItemSettings
+    settings_migrations: ClassVar[dict[int, Callable[[dict], dict]]] = {}
 
 def localized(names: dict[str, str], locale: str) -> str:
     """Pick ``names[locale]``, falling back to Chinese, then English, then any."""
@@ -110,8 +118,11 @@ class ScoreItemType:
     :param settings_schema: marshmallow schema of the county's points table and cap; derive it from
         :class:`ItemSettings`.
     :param score: pure function ``(verified_input, settings) -> Decimal``: what one item is worth.
-        ``settings`` is the county's loaded settings plus ``"as_of"``, the date the rules apply on
-        (for ages and years). Negative for deductions.
+        ``verified_input`` is the stored input loaded by ``input_schema`` (a ``Date`` field gives a
+        ``datetime.date``, a ``Decimal`` field a ``Decimal``, never the stored strings); ``settings`` is
+        the county's settings loaded by ``settings_schema`` plus ``"as_of"``, the ``datetime.date`` the
+        rules apply on (for ages and years). Return a ``Decimal`` (an ``int`` is accepted; never a
+        float or None). Negative for deductions. ``cap_group`` receives the same two.
     :param aggregate: how several items of this type count together: ``"max"`` (only the highest
         counts: education, skill), ``"sum"`` (all count, up to the cap: patents, awards) or
         ``"single"`` (an applicant declares it once: age, residence).
@@ -171,20 +182,40 @@ class RankingScore:
     an exam score imported from a spreadsheet) plus the applicant's confirmed points times
     ``points_factor``, at most ``points_cap``. An application without a program score, or below
     ``pass_mark``, is not ranked. Each of the three is a number or the name of one of the program's
-    settings (the county chooses it). ``names`` labels the program score for people.
+    settings (the county chooses it). ``names`` labels the program score for people. ``full_marks``
+    (likewise a number or a setting's name), the highest score there is: an import refuses a score
+    above it. docs/ranking.md, "A program's own ranking score".
     """
 
     names: dict[str, str]
     points_factor: Decimal | str = Decimal("1")
     points_cap: Decimal | str | None = None
     pass_mark: Decimal | str | None = None
+    full_marks: Decimal | str | None = None
 
     def __post_init__(self) -> None:
         if "zh" not in self.names or "en" not in self.names:
             raise ValueError("a ranking score needs names in 'zh' and 'en'")
+        for name in ("points_factor", "points_cap", "pass_mark", "full_marks"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (str, Decimal, int)):
+                raise ValueError(f"ranking score: {name} must be a Decimal or the name of a setting")
+            if isinstance(value, (Decimal, int)) and value < 0:
+                raise ValueError(f"ranking score: {name} cannot be negative")
 
     def name(self, locale: str) -> str:
         return localized(self.names, locale)
+
+    def resolved(self, settings: dict) -> dict[str, Decimal | None]:
+        """The four numbers, each setting's name replaced by the county's value in ``settings`` (the
+        program's loaded settings; an empty setting is None). A name the settings lack: KeyError."""
+        found: dict[str, Decimal | None] = {}
+        for name in ("points_factor", "points_cap", "pass_mark", "full_marks"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = settings[value]
+            found[name] = None if value is None else Decimal(str(value))
+        return found
 
 
 @dataclass(frozen=True)
@@ -196,7 +227,8 @@ class ServiceProgram:
     :param quota_mode: ``headcount`` (fixed number of places), ``cutoff`` (cutoff score) or
         ``threshold`` (everyone above a threshold, no quota).
     :param sub_quota_by: what the quota is split by (``"town"``, ``"school"``) or ``None``.
-    :param tie_breaks: ordered subtotal names that break equal totals before the seeded lottery.
+    :param tie_breaks: ordered subtotal names that break equal totals before the seeded lottery;
+        ``"applied_at"`` (earlier first) and, with a ``ranking_score``, ``"program_score"`` (higher first).
     :param publication_days: working days the provisional list is published (公示).
     :param family_rule: ``"higher_ranked_spouse"`` (a couple is served by the higher-ranked spouse),
         ``"higher_ranked_parent"`` (a child's place goes by the higher-scoring parent) or ``None``.
@@ -244,6 +276,8 @@ class ServiceProgram:
             raise ValueError(f"service program {self.key!r}: offer_rule must be one of {OFFER_RULES}")
         if self.publication_days < 1:
             raise ValueError(f"service program {self.key!r}: publication_days must be at least 1")
+        if "program_score" in self.tie_breaks and self.ranking_score is None:
+            raise ValueError(f"service program {self.key!r}: the tie-break program_score needs a ranking_score")
 
     def name(self, locale: str) -> str:
         return localized(self.names, locale)

@@ -21,6 +21,7 @@ import pluggy
 
 from jifen.plugin import hookspecs
 from jifen.plugin.kinds import ScoreItemType, ServiceProgram
+from jifen.plugin.pages import Page
 from jifen.plugin.versions import incompatibility, support_of
 
 ENTRY_POINT_GROUP = "jifen.plugins"
@@ -126,7 +127,8 @@ def unknown_hooks(name: str) -> str | None:
     return None
 
 
-_DECLARATION_HOOKS = {"register_service_programs": ServiceProgram, "register_score_item_types": ScoreItemType}
+_DECLARATION_HOOKS = {"register_service_programs": ServiceProgram, "register_score_item_types": ScoreItemType,
+                      "register_routes": Page}
 
 
 def _bad_declarations(name: str) -> str | None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from jifen import clock
 from jifen.models import ApplicantProfile, FamilyMember
 from jifen.plugin.manager import CountyHooks
+from jifen.points.record import ApplicantRecord, record_of
 from jifen.county.tenancy import require_tenant
 
 
@@ -34,6 +35,8 @@ class ApplicantFacts:
     births_over_quota: bool = False
     children: tuple[Child, ...] = field(default=())
     as_of: date = field(default_factory=clock.today)
+    # The confirmed points: items with their dates, subtotals, deductions, family (jifen.points.record).
+    record: ApplicantRecord = field(default_factory=ApplicantRecord)
 
 
 @dataclass(frozen=True)
@@ -46,20 +49,21 @@ class Veto:
 
 def facts_for(session: Session, user_id: int, as_of: date | None = None) -> ApplicantFacts:
     profile = session.get(ApplicantProfile, (require_tenant().id, user_id))
-    children = tuple(
-        Child(m.birth_date, m.criminal_record)
-        for m in session.scalars(select(FamilyMember).where(FamilyMember.user_id == user_id,
-                                                            FamilyMember.relation == "child"))
-    )
+    as_of = as_of or clock.today()
+    family = list(session.scalars(select(FamilyMember).where(FamilyMember.user_id == user_id)
+                                  .order_by(FamilyMember.id)))
+    children = tuple(Child(m.birth_date, m.criminal_record) for m in family if m.relation == "child")
+    record = record_of(session, user_id, family=family, as_of=as_of)
     if profile is None:
-        return ApplicantFacts(children=children, as_of=as_of or clock.today())
+        return ApplicantFacts(children=children, as_of=as_of, record=record)
     return ApplicantFacts(
         has_residence_permit=profile.has_residence_permit,
         works_in_county_since=profile.works_in_county_since,
         criminal_penalty=profile.criminal_penalty,
         births_over_quota=profile.births_over_quota,
         children=children,
-        as_of=as_of or clock.today(),
+        as_of=as_of,
+        record=record,
     )
 
 

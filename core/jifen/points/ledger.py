@@ -77,7 +77,10 @@ def confirm(session: Session, application: Application, *, actor: str) -> Breakd
     version = ensure_current_version(session, actor=actor)
     rules = load_rules(session, version)
     types = county_item_types(session)
-    breakdown = score(verified_items(session, [application.id]).get(application.id, []), rules, types)
+    items = verified_items(session, [application.id]).get(application.id, [])
+    if any(item.item_type in rules.unavailable for item in items):
+        rules.require_available()  # an item whose settings cannot be read would count 0: refuse, keep the decision open
+    breakdown = score(items, rules, types)
     if not has_rows(session, application.id, version.version):
         _write(session, {application.id: breakdown}, version.version)
     session.refresh(application)
@@ -129,6 +132,7 @@ def rescore(
     version = ensure_current_version(session, actor=actor, note="rescore")
     session.commit()
     rules: Rules = load_rules(session, version)
+    rules.require_available()
     types = county_item_types(session)
     todo_filter = (Application.status.in_([CONFIRMED, RECHECK]),
                    (Application.rule_version.is_(None)) | (Application.rule_version != version.version))

@@ -17,7 +17,7 @@ from jifen.county.context import current_county
 
 from jifen import audit
 from jifen.models import RuleVersion
-from jifen.plugin.manager import plugin_of
+from jifen.plugin.manager import installed_plugins, plugin_of
 from jifen.plugin.kinds import ScoreItemType
 from jifen.points.scoring import Rules, ScoringSettings
 from jifen.county.tenancy import require_tenant
@@ -28,11 +28,16 @@ def county_item_types(session: Session) -> dict[str, ScoreItemType]:
 
 
 def _snapshot(session: Session) -> dict:
+    """The county's rules now: each item's settings and the settings version they are at, the versions
+    of the plugins that score them (a new plugin version is a new rule version), the scoring settings."""
     types = county_item_types(session)
     county = current_county(session)
     items = {key: county.settings_of(plugin_of(key)) for key in sorted(types)}
+    versions = {key: county.settings_version_of(plugin_of(key), types[key].settings_schema) for key in sorted(types)}
+    installed = installed_plugins()
+    plugins = {name: installed.get(name, "unknown") for name in sorted({plugin_of(key) for key in types} - {None})}
     scoring = ScoringSettings().dump(ScoringSettings().load(require_tenant().settings.get("scoring", {})))
-    return {"items": items, "scoring": scoring}
+    return {"items": items, "settings_versions": versions, "plugins": plugins, "scoring": scoring}
 
 
 def latest_version(session: Session) -> RuleVersion | None:

@@ -24,8 +24,8 @@ from jifen.points.applications import ApplicationError
 from jifen.db.session import utcnow
 from jifen.exchange.spreadsheets import escape_cell  # text a spreadsheet would run as a formula
 from jifen.identity import masking, protect
-from jifen.models import (Application, Objection, ProgramApplication, ProgramRound, Publication, RankingResult,
-                          RankingRun, User)
+from jifen.models import (Application, Objection, ProgramApplication, ProgramRound, Publication, RankingInput,
+                          RankingResult, RankingRun, User)
 from jifen.plugin.kinds import ServiceProgram
 from jifen.calendar.workdays import period_end
 
@@ -191,6 +191,17 @@ class Entry:
     points: Decimal
     outcome: str
     allocation_round: int | None
+    program_score: Decimal | None = None  # a program with its own ranking score: the score ranked with
+
+    @property
+    def points_counted(self) -> Decimal:
+        """Of ``points`` (the total, for a program with its own ranking score), what the points added."""
+        return Decimal(self.points) - (self.program_score or 0)
+
+
+def score_terms_of(run: RankingRun | None) -> dict | None:
+    """The terms of a run of a program with its own ranking score (points factor, cap, pass mark), or None."""
+    return (run.params or {}).get("program_score") if run is not None else None
 
 
 def _entries(session: Session, rows) -> list[Entry]:
@@ -204,15 +215,17 @@ def _entries(session: Session, rows) -> list[Entry]:
         entries.append(Entry(r.position, r.sub_position, r.reference,
                              masking.mask_name(user.real_name) if user else "",
                              masking.mask(protect.decrypt(user.id_number_encrypted)) if user else "",
-                             r.sub_quota, r.points, r.outcome, r.allocation_round))
+                             r.sub_quota, r.points, r.outcome, r.allocation_round, r.program_score))
     return entries
 
 
 def _result_query(run_id: int):
     return (select(RankingResult.position, RankingResult.sub_position, ProgramApplication.reference,
                    RankingResult.sub_quota, RankingResult.points, RankingResult.outcome,
-                   RankingResult.allocation_round, ProgramApplication.user_id)
+                   RankingResult.allocation_round, ProgramApplication.user_id, RankingInput.program_score)
             .join(ProgramApplication, ProgramApplication.id == RankingResult.program_application_id)
+            .outerjoin(RankingInput, (RankingInput.run_id == RankingResult.run_id)
+                       & (RankingInput.program_application_id == RankingResult.program_application_id))
             .where(RankingResult.run_id == run_id))
 
 

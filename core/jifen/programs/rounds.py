@@ -23,10 +23,12 @@ from jifen import audit, clock, references
 from jifen.events import announce
 from jifen.points.applications import ApplicationError
 from jifen.points.family import members
+from jifen.points.record import ApplicantRecord, record_of
 from jifen.models import Application, ApplicantProfile, AuditEvent, ProgramApplication, ProgramRound, RuleVersion, User
 from jifen.models.application import CONFIRMED
 from jifen.plugin.kinds import ServiceProgram, localized
 from jifen.plugin.manager import catalog, plugin_of
+from jifen.ranking.program_score import terms_from
 from jifen.county.tenancy import require_tenant
 
 
@@ -46,13 +48,15 @@ class Spouse:
 
 @dataclass(frozen=True)
 class ApplicantContext:
-    """What a program's ``check`` may look at: the declared children and spouse (if any)."""
+    """What a program's ``check`` may look at: the declared children and spouse (if any), and ``record``,
+    the confirmed points (items with their dates, subtotals, deductions: :mod:`jifen.points.record`)."""
 
     user_id: int
     town: str | None
     children: tuple[Child, ...] = field(default=())
     as_of: date = field(default_factory=lambda: clock.today())
     spouse: Spouse | None = None
+    record: ApplicantRecord = field(default_factory=ApplicantRecord)
 
 
 def programs(session: Session) -> dict[str, ServiceProgram]:
@@ -65,15 +69,29 @@ def declared_program(key: str) -> ServiceProgram | None:
     return next((p for info in catalog().values() for p in info.programs if p.key == key), None)
 
 
+UNAVAILABLE = _l("This service is unavailable for now: the county is updating its rules. Please come back later.")
+
+
 def settings_of(session: Session, program: ServiceProgram) -> dict:
+    """The county's settings of ``program``, loaded; an :class:`ApplicationError` when the installed
+    plugin cannot read them (its administrator sees why on the plugins page)."""
+    if not available(session, program):
+        raise ApplicationError(UNAVAILABLE)
     return program.settings_schema().load(current_county(session).settings_of(plugin_of(program.key)))
 
 
+def available(session: Session, program: ServiceProgram) -> bool:
+    """Whether the program can be served: its plugin's stored settings can be read."""
+    return current_county(session).available(program.key)
+
+
 def start_date(session: Session, program: ServiceProgram) -> date | None:
-    return settings_of(session, program).get("start_on")
+    return settings_of(session, program).get("start_on") if available(session, program) else None
 
 
 def started(session: Session, program: ServiceProgram, today: date | None = None) -> bool:
+    if not available(session, program):
+        return False
     start = start_date(session, program)
     return start is None or start <= (today or clock.today())
 
@@ -122,6 +140,8 @@ def create_round(session: Session, program: ServiceProgram, raw: dict, *, actor:
         data = RoundSchema().load(raw)
     except ma.ValidationError as exc:
         raise ApplicationError(_l("Please correct the marked fields."), exc.messages) from None
+    if data.get("quota") is None and program.quota_mode in ("headcount", "cutoff"):
+        data["quota"] = settings_of(session, program).get("quota")  # the program's default (a yearly headcount)
     if program.quota_mode in ("headcount", "cutoff") and data.get("quota") is None:
         message = _l("This program hands out places by rank: give the quota.")
         raise ApplicationError(message, {"quota": [message]})
@@ -222,8 +242,21 @@ def freeze_rules(session: Session, found: ProgramRound, *, actor: str) -> int | 
                              .order_by(RuleVersion.version.desc()).limit(1))
     found.rule_version = version
     audit.record(session, "round.rules_frozen", actor=actor, target_type="round", target_id=found.id,
-                 details={"rule_version": version})
+                 details={"rule_version": version, **_freeze_ranking_terms(session, found)})
     return version
+
+
+def _freeze_ranking_terms(session: Session, found: ProgramRound) -> dict:
+    """A program with its own ranking score: its terms (points factor, cap, pass mark) as the county set
+    them, frozen with the rules; unusable settings freeze nothing (the ranking says what is wrong)."""
+    program = programs(session).get(found.program_key)
+    if program is None or program.ranking_score is None:
+        return {}
+    try:
+        found.ranking_terms = terms_from(program.ranking_score, settings_of(session, program)).to_json()
+    except (ApplicationError, KeyError, ValueError, ArithmeticError):
+        return {}
+    return dict(found.ranking_terms)
 
 
 def context_for(session: Session, user: User) -> ApplicantContext:
@@ -231,7 +264,8 @@ def context_for(session: Session, user: User) -> ApplicantContext:
     family = members(session, user)
     children = tuple(Child(m.id, m.real_name, m.birth_date) for m in family if m.relation == "child")
     spouse = next((Spouse(m.id, m.real_name, m.birth_date) for m in family if m.relation == "spouse"), None)
-    return ApplicantContext(user.id, profile.town if profile else None, children, spouse=spouse)
+    return ApplicantContext(user.id, profile.town if profile else None, children, spouse=spouse,
+                            record=record_of(session, user.id, family=family))
 
 
 APPLIED, WITHDRAWN = "applied", "withdrawn"
@@ -274,6 +308,8 @@ def _label_of(program: ServiceProgram, name: str | None):
 
 def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> ProgramApplication:
     """Apply inside an open window of a started program, with confirmed points and the program's checks."""
+    if not available(session, program):
+        raise ApplicationError(UNAVAILABLE)
     if not started(session, program):
         raise ApplicationError(_l("This program starts in this county on %(date)s.",
                                   date=start_date(session, program).isoformat()))
@@ -305,6 +341,8 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
     if earlier is not None:  # applying again after a withdrawal: the same record and reference number
         result = earlier
         result.status, result.sub_quota, result.fields, result.applied_at = APPLIED, sub_quota, data, clock.utcnow()
+        # a new nomination: the committee's decision on the withdrawn one does not carry over
+        result.review_status = result.review_reason = result.reviewed_by = result.reviewed_at = None
     else:
         result = ProgramApplication(round_id=found.id, user_id=user.id, sub_quota=sub_quota, fields=data,
                                     applied_at=clock.utcnow(), reference=references.next_reference(session))

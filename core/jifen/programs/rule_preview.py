@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from jifen.county.tenancy import require_tenant
 from jifen.models import Application, DeclaredItem, ProgramRound
 from jifen.models.application import CONFIRMED, ITEM_VERIFIED, RECHECK
+from jifen.plugin import settings_versions
 from jifen.points.ledger import verified_items
 from jifen.points.rules import county_item_types, latest_version
 from jifen.points.scoring import Rules, score
@@ -34,6 +35,8 @@ def _rules_pair(session: Session, item_key: str, settings: dict) -> tuple[Rules,
     snapshot = {k: v for k, v in (version.rules if version else {"items": {}}).items() if k != "as_of"}
     changed = copy.deepcopy(snapshot)
     changed.setdefault("items", {})[item_key] = settings
+    # the new settings are written for the installed plugin's settings version
+    changed.setdefault("settings_versions", {})[item_key] = settings_versions.version_of(types[item_key].settings_schema)
     number = version.version if version else None
     return Rules.load(snapshot, types, number), Rules.load(changed, types, None), number
 

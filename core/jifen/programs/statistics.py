@@ -33,7 +33,8 @@ class Figures:
     ``applicants``: program applications not withdrawn; ``withdrawn``: those withdrawn; ``confirmed``: of
     the applicants, those whose points are confirmed (or whose re-check is pending), so they can be
     ranked; ``ranked``: applications in the current run; ``eligible``: of those, the ones at or above the
-    threshold (every outcome but ``below_threshold``); ``allocated``: given a place (round 1 or 2).
+    threshold and, for a program with its own ranking score, at or above its pass mark (every outcome but
+    those of :data:`jifen.ranking.allocation.NOT_ELIGIBLE`); ``allocated``: given a place (round 1 or 2).
     """
 
     applicants: int = 0
@@ -163,7 +164,7 @@ def _result_counts(session: Session, key, condition) -> dict:
     for value, outcome, count in rows:
         figures = found.setdefault(value, Figures())
         figures.ranked += count
-        if outcome != ranking.BELOW_THRESHOLD:
+        if outcome not in ranking.NOT_ELIGIBLE:
             figures.eligible += count
         if outcome == ranking.ALLOCATED:
             figures.allocated += count

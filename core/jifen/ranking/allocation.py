@@ -5,8 +5,9 @@ passes (DESIGN.md: ranking is done by the database):
 
 * over the total order (points, tie-breaks, lottery, application id): ``position``, and a running
   count of the applications that do not compete (a spouse's family is served by the better-placed
-  spouse; points below the threshold), which gives each competing application its rank among the
-  competing ones;
+  spouse; points below the threshold; for a program with its own ranking score, no such score or one
+  below the pass mark, ranked after all others), which gives each competing application its rank
+  among the competing ones;
 * the same per sub-quota: ``sub_position`` and the rank among the competing of that sub-quota.
 
 From those ranks the statement writes each outcome directly: headcount round 1 (the first N of
@@ -41,7 +42,11 @@ ALLOCATED = "allocated"
 WAITLISTED = "waitlisted"
 SERVED_BY_SPOUSE = "served_by_spouse"
 BELOW_THRESHOLD = "below_threshold"
-OUTCOMES = (ALLOCATED, WAITLISTED, SERVED_BY_SPOUSE, BELOW_THRESHOLD)
+# A program with its own ranking score (jifen.ranking.program_score): no score recorded, or one below the pass mark.
+NO_PROGRAM_SCORE = "no_program_score"
+BELOW_PASS_MARK = "below_pass_mark"
+OUTCOMES = (ALLOCATED, WAITLISTED, SERVED_BY_SPOUSE, BELOW_THRESHOLD, NO_PROGRAM_SCORE, BELOW_PASS_MARK)
+NOT_ELIGIBLE = (BELOW_THRESHOLD, NO_PROGRAM_SCORE, BELOW_PASS_MARK)  # never compete, whatever the places
 
 UPDATE_BATCH = 5000
 READ_BATCH = 10000
@@ -87,14 +92,17 @@ def set_outcomes(connection: Connection, tenant_id: int, run_id: int, rows: Iter
 # --------------------------------------------------------------------------- the family rule
 
 
-def family_losers(connection: Connection, tenant_id: int, inputs_run: int) -> dict[int, int]:
-    """Application id -> the id of the better-placed spouse's application that serves the family."""
+def family_losers(connection: Connection, tenant_id: int, inputs_run: int, terms=None) -> dict[int, int]:
+    """Application id -> the id of the better-placed spouse's application that serves the family.
+    With a program's own ranking score (``terms``), a spouse who does not compete serves nobody."""
     inputs = RankingInput.__table__
     rows = connection.execute(
         select(inputs.c.program_application_id, inputs.c.family_key, inputs.c.points, inputs.c.tb1, inputs.c.tb2,
-               inputs.c.tb3, inputs.c.tb4, inputs.c.lottery)
+               inputs.c.tb3, inputs.c.tb4, inputs.c.lottery, inputs.c.program_score)
         .where(inputs.c.tenant_id == tenant_id, inputs.c.run_id == inputs_run, inputs.c.family_key.is_not(None))
     ).all()
+    if terms is not None:
+        rows = [row for row in rows if terms.competes(row.program_score)]
     best: dict[str, object] = {}
     losers: dict[int, int] = {}
     for row in sorted(rows, key=order_key):
@@ -142,6 +150,21 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
         values["threshold"] = quantize(params.threshold)
         binds.append(bindparam("threshold", type_=Numeric(10, 2)))
         values["below_note"] = f"below the threshold of {quantize(params.threshold)} points"
+    # 3 = no program score, 4 = below its pass mark (a program with its own ranking score): these rank
+    # after every competing application (``lead``), whatever their points.
+    scored, lead, score_column, score_outcomes, score_notes = params.score_terms, "", "", "", ""
+    if scored is not None:
+        excluded.insert(0, "WHEN program_score IS NULL THEN 3")
+        values.update(no_score=NO_PROGRAM_SCORE, below_pass=BELOW_PASS_MARK, no_score_note="no score recorded")
+        if scored.pass_mark is not None:
+            excluded.insert(1, "WHEN program_score < :pass_mark THEN 4")
+            values["pass_mark"] = quantize(scored.pass_mark)
+            binds.append(bindparam("pass_mark", type_=Numeric(10, 2)))
+            values["pass_note"] = f"below the pass mark of {quantize(scored.pass_mark)}"
+        lead, score_column = "CASE WHEN excluded >= 3 THEN 1 ELSE 0 END, ", ", program_score"
+        score_outcomes = "WHEN excluded = 3 THEN :no_score WHEN excluded = 4 THEN :below_pass"
+        score_notes = "WHEN excluded = 3 THEN :no_score_note" + (
+            " WHEN excluded = 4 THEN :pass_note" if scored.pass_mark is not None else "")
     excluded_sql = f"CASE {' '.join(excluded)} ELSE 0 END" if excluded else "0"
 
     if params.quota_mode == "threshold":
@@ -162,10 +185,10 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
         INSERT INTO ranking_results (tenant_id, run_id, program_application_id, position, sub_quota, sub_position,
                                      points, outcome, allocation_round, note)
         SELECT tenant_id, :results_run, program_application_id, position, sub_quota, sub_position, points,
-               CASE WHEN excluded = 1 THEN :served WHEN excluded = 2 THEN :below
+               CASE WHEN excluded = 1 THEN :served WHEN excluded = 2 THEN :below {score_outcomes}
                     WHEN {allocated} THEN :allocated ELSE :waitlisted END,
                CASE WHEN excluded = 0 AND {allocated} THEN 1 END,
-               CASE WHEN excluded = 2 THEN {below_note} END
+               CASE WHEN excluded = 2 THEN {below_note} {score_notes} END
         FROM (
             SELECT tenant_id, program_application_id, sub_quota, points, excluded,
                    row_number() OVER overall AS position,
@@ -173,12 +196,12 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
                    row_number() OVER per_sub AS sub_position,
                    sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER per_sub AS sub_excluded
             FROM (
-                SELECT tenant_id, program_application_id, sub_quota, points, tb1, tb2, tb3, tb4, lottery,
+                SELECT tenant_id, program_application_id, sub_quota, points, tb1, tb2, tb3, tb4, lottery{score_column},
                        {excluded_sql} AS excluded
                 FROM ranking_inputs WHERE tenant_id = :tenant AND run_id = :inputs_run
             ) AS snapshot
-            WINDOW overall AS (ORDER BY {ORDER_SQL} ROWS UNBOUNDED PRECEDING),
-                   per_sub AS (PARTITION BY sub_quota ORDER BY {ORDER_SQL} ROWS UNBOUNDED PRECEDING)
+            WINDOW overall AS (ORDER BY {lead}{ORDER_SQL} ROWS UNBOUNDED PRECEDING),
+                   per_sub AS (PARTITION BY sub_quota ORDER BY {lead}{ORDER_SQL} ROWS UNBOUNDED PRECEDING)
         ) AS ranked
     """)
     if binds:
@@ -283,7 +306,7 @@ def _cutoff(connection: Connection, tenant_id: int, params: "Params", run_id: in
 def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
                       report: "Progress") -> Tally:
     """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``."""
-    losers = family_losers(connection, tenant_id, inputs_run) if params.family_rule else {}
+    losers = family_losers(connection, tenant_id, inputs_run, params.score_terms) if params.family_rule else {}
     _insert_ranked(connection, tenant_id, params, inputs_run, results_run, losers)
     report("ranked", 0, None)
     if losers:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Mapping
 
 from jifen.points.scoring import quantize
+from jifen.ranking.program_score import ScoreTerms, terms_from
 from jifen.ranking.snapshot import RankingError
 from jifen.text import lazy_gettext as _l
 
@@ -27,9 +28,11 @@ class Params:
     family_rule: str | None
     points_source: str  # "round_rule_version", "applicant_rule_version" or "rescored" (simulations)
     applied_at_origin: str  # ISO date: application times are seconds before/after this day began
+    # A program with its own ranking score: what it ranks by (jifen.ranking.program_score); None: points.
+    score_terms: ScoreTerms | None = None
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "program": self.program, "quota_mode": self.quota_mode, "quota": self.quota,
             "sub_quotas": dict(sorted(self.sub_quotas.items())), "tie_breaks": list(self.tie_breaks),
             "cutoff_ties": self.cutoff_ties, "second_round": self.second_round,
@@ -38,6 +41,9 @@ class Params:
             "family_rule": self.family_rule, "points_source": self.points_source,
             "applied_at_origin": self.applied_at_origin,
         }
+        if self.score_terms is not None:  # absent otherwise: the parameters of other runs stay as they were
+            data["program_score"] = self.score_terms.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping) -> "Params":
@@ -50,6 +56,7 @@ class Params:
             threshold=None if data.get("threshold") is None else Decimal(str(data["threshold"])),
             family_rule=data.get("family_rule"), points_source=data.get("points_source", ""),
             applied_at_origin=data.get("applied_at_origin", ""),
+            score_terms=ScoreTerms.from_json(data["program_score"]) if data.get("program_score") else None,
         )
 
     @property
@@ -57,6 +64,21 @@ class Params:
         if self.quota is not None:
             return self.quota
         return sum(self.sub_quotas.values())
+
+
+def score_terms(ranking_score, settings: Mapping, frozen: Mapping | None = None) -> ScoreTerms:
+    """The terms a run of a program with a ranking score uses: ``frozen`` with the round's rules
+    (``ProgramRound.ranking_terms``), else those of the program's county ``settings`` now."""
+    if frozen:
+        return ScoreTerms.from_json(frozen)
+    try:
+        return terms_from(ranking_score, settings)
+    except KeyError:
+        raise RankingError(_l("The program's ranking score names a setting the program does not have. "
+                              "Please report this fault to the platform's support.")) from None
+    except (ValueError, ArithmeticError):
+        raise RankingError(_l("The points factor, points cap or pass mark in this program's settings cannot be "
+                              "used for ranking: correct them in the program's settings.")) from None
 
 
 def checked_places(quota_mode: str, quota, sub_quotas: Mapping) -> tuple[int | None, dict[str, int]]:

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 import marshmallow as ma
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -48,15 +48,16 @@ from jifen.models import ProgramApplication, ProgramRound, RankingResult, Rankin
 from jifen.plugin.kinds import QUOTA_MODES, ServiceProgram
 from jifen.plugin.manager import installed_plugins, plugin_of
 from jifen.ranking.allocation import (  # noqa: F401 - the outcomes are re-exported
-    ALLOCATED, BELOW_THRESHOLD, OUTCOMES, READ_BATCH, SERVED_BY_SPOUSE, WAITLISTED, Tally, rank_and_allocate,
-    result_filter, tally,
+    ALLOCATED, BELOW_PASS_MARK, BELOW_THRESHOLD, NO_PROGRAM_SCORE, NOT_ELIGIBLE, OUTCOMES, READ_BATCH,
+    SERVED_BY_SPOUSE, WAITLISTED, Tally, rank_and_allocate, result_filter, tally,
 )
 from jifen.ranking.snapshot import (  # noqa: F401 - APPLIED, APPLIED_AT and RankingError are re-exported
     APPLIED, APPLIED_AT, TIE_BREAK_SLOTS, Progress, RankingError, needs_python, rules_of_version, snapshot_in_python,
     snapshot_in_sql,
 )
+from jifen.plugin import settings_versions
 from jifen.points.rules import county_item_types, latest_version
-from jifen.ranking.params import Params, checked_places  # noqa: F401 - re-exported for callers of runs
+from jifen.ranking.params import Params, checked_places, score_terms  # noqa: F401 - re-exported for callers of runs
 from jifen.points.scoring import Rules, quantize
 from jifen.county.tenancy import require_tenant
 from jifen.text import lazy_gettext as _l
@@ -81,7 +82,8 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
     """The parameters a run of ``found`` uses: the round's, with ``quota`` / ``sub_quotas`` overriding.
 
     The threshold is the round's, else the program's county setting ``threshold`` (if it has one);
-    in every quota mode applications below it are ``below_threshold``.
+    in every quota mode applications below it are ``below_threshold``. A program with its own ranking
+    score ranks with the terms frozen with the round's rules, else with its county settings now.
     """
     if program.quota_mode not in QUOTA_MODES:
         raise RankingError(_l("The program of this round has an unknown quota mode."))
@@ -111,6 +113,8 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
         tie_breaks=tuple(program.tie_breaks), cutoff_ties=found.cutoff_ties, second_round=bool(found.second_round),
         second_round_cap_percent=int(found.second_round_cap_percent or 0), threshold=threshold,
         family_rule=program.family_rule, points_source=source, applied_at_origin=found.opens_on.isoformat(),
+        score_terms=None if program.ranking_score is None else score_terms(
+            program.ranking_score, program_settings(session, program), found.ranking_terms),
     )
 
 
@@ -238,6 +242,8 @@ def run(
     if rules_override is not None and persist:
         raise RankingError(_l("A run with changed rules is a simulation: nothing of it can be stored."))
     program = program_of(session, found)
+    if persist:  # a simulation (a what-if, a rule preview) may rank waiting nominations too
+        _refuse_waiting_nominations(session, found, program)
     params = params_for(session, found, program, quota=quota, sub_quotas=sub_quotas,
                         rescored=rules_override is not None)
     seed = secrets.randbits(63) if seed is None else int(seed)
@@ -289,6 +295,19 @@ def run(
     else:
         savepoint.rollback()
     return outcome
+
+
+def _refuse_waiting_nominations(session: Session, found: ProgramRound, program: ServiceProgram) -> None:
+    """A program with a committee step is ranked once the committee decided every nomination
+    (jifen.programs.committee); the ones it set aside no longer have the status ``applied``."""
+    if not program.committee_review:
+        return
+    waiting = session.scalar(select(func.count(ProgramApplication.id)).where(
+        ProgramApplication.round_id == found.id, ProgramApplication.status == APPLIED,
+        ProgramApplication.review_status.is_(None))) or 0
+    if waiting:
+        raise RankingError(_l("Nominations waiting for the committee's decision: %(count)d. The round is ranked "
+                              "once the committee has decided every nomination.", count=waiting))
 
 
 def make_current(session: Session, run: RankingRun, actor: str) -> RankingRun:
@@ -448,19 +467,31 @@ def changed_rules(session: Session, found: ProgramRound, points_table: Mapping[s
         raise RankingError(_l("This county has no points table yet."))
     snapshot = copy.deepcopy(version.rules)
     items = snapshot.setdefault("items", {})
+    versions = snapshot.setdefault("settings_versions", {})
     for key, change in points_table.items():
         if key not in types:
             raise RankingError(_l("There is no score item '%(key)s' in this county (its items: %(items)s).",
                                   key=key, items=", ".join(sorted(types)) or "-"))
+        schema = types[key].settings_schema
         if replace:
             items[key] = copy.deepcopy(dict(change))
-        else:
-            _merge(items.setdefault(key, {}), change)
-    try:
-        return Rules.load(snapshot, types, version.version)
-    except ma.ValidationError as exc:
+        else:  # the change is written for the installed plugin: bring the stored settings up to it first
+            try:
+                items[key] = settings_versions.migrate(schema, items.get(key, {}), versions.get(key), key=key)
+            except settings_versions.SettingsUnavailable as exc:
+                raise RankingError(_l("The changed points table is invalid: %(problems)s", problems=str(exc))) from None
+            _merge(items[key], change)
+        versions[key] = settings_versions.version_of(schema)
+        try:
+            schema().load(items[key])
+        except ma.ValidationError as exc:
+            raise RankingError(_l("The changed points table is invalid: %(problems)s",
+                                  problems=_problems(exc.messages, key))) from None
+    rules = Rules.load(snapshot, types, version.version)
+    if rules.unavailable:
         raise RankingError(_l("The changed points table is invalid: %(problems)s",
-                              problems=_problems(exc.messages))) from None
+                              problems="; ".join(f"{k}: {v}" for k, v in sorted(rules.unavailable.items()))))
+    return rules
 
 
 def _problems(messages, path: str = "") -> str:

@@ -2,7 +2,9 @@
 
 Each row holds what decides the application's place: its points under the round's rule version, the
 program's tie-break values (category or item subtotals, the application time), its sub-quota, its
-family key (spouses who both applied share it) and a lottery number drawn from the run's seed.
+family key (spouses who both applied share it) and a lottery number drawn from the run's seed. For a
+program with its own ranking score (:mod:`jifen.ranking.program_score`) the row also holds that score,
+and its points are the score plus the points counted.
 
 Two ways to write it, giving the same rows:
 
@@ -44,6 +46,8 @@ from jifen.text import lazy_gettext as _l
 
 APPLIED = "applied"  # ProgramApplication.status of an application that competes
 APPLIED_AT = "applied_at"  # the tie-break that is a time (earlier ranks first), not a subtotal
+PROGRAM_SCORE = "program_score"  # the tie-break that is the program's own score (ServiceProgram.ranking_score)
+NOT_SUBTOTALS = (APPLIED_AT, PROGRAM_SCORE)
 TIE_BREAK_SLOTS = 4  # RankingInput.tb1 .. tb4
 SNAPSHOT_BATCH = 5000
 
@@ -79,7 +83,7 @@ def _among(connection: Connection, column, ids: list[int]):
 def _page_of_applications(connection: Connection, tenant_id: int, round_id: int, after: int | None):
     pa = ProgramApplication.__table__
     query = (
-        select(pa.c.id, pa.c.user_id, pa.c.sub_quota, pa.c.applied_at)
+        select(pa.c.id, pa.c.user_id, pa.c.sub_quota, pa.c.applied_at, pa.c.program_score)
         .where(pa.c.tenant_id == tenant_id, pa.c.round_id == round_id, pa.c.status == APPLIED)
         .order_by(pa.c.user_id).limit(SNAPSHOT_BATCH)
     )
@@ -114,7 +118,7 @@ def _ledgers(connection: Connection, tenant_id: int, application_ids: list[int],
     le = LedgerEntry.__table__
     subtotals = []
     for index, name in enumerate(params.tie_breaks):
-        if name != APPLIED_AT:
+        if name not in NOT_SUBTOTALS:
             column = le.c.category if name in CATEGORIES else le.c.item_type
             subtotals.append(func.sum(case((column == name, le.c.points), else_=ZERO)).label(f"sub_{index}"))
     query = (
@@ -128,7 +132,7 @@ def _ledgers(connection: Connection, tenant_id: int, application_ids: list[int],
     found = {}
     for row in connection.execute(query):
         sums = {index: quantize(getattr(row, f"sub_{index}") or ZERO)
-                for index, name in enumerate(params.tie_breaks) if name != APPLIED_AT}
+                for index, name in enumerate(params.tie_breaks) if name not in NOT_SUBTOTALS}
         found[(row.application_id, row.rule_version)] = _Ledger(row.rows, quantize(row.total or ZERO), sums)
     return found
 
@@ -209,10 +213,13 @@ def snapshot_in_python(session: Session, connection: Connection, tenant_id: int,
                 points = ledger.total
                 if version_rules.floor is not None and points < version_rules.floor:
                     points = version_rules.floor
+            own_score = None if row.program_score is None else quantize(row.program_score)
             tie_values: list[Decimal | None] = []
             for index, name in enumerate(params.tie_breaks):
                 if name == APPLIED_AT:
                     tie_values.append(applied_value(row.applied_at, origin))
+                elif name == PROGRAM_SCORE:
+                    tie_values.append(own_score)
                 elif breakdown is not None:
                     subtotals = breakdown.by_category if name in CATEGORIES else breakdown.by_type
                     tie_values.append(quantize(subtotals.get(name, ZERO)))
@@ -220,11 +227,15 @@ def snapshot_in_python(session: Session, connection: Connection, tenant_id: int,
                     tie_values.append(ledger.subtotals.get(index, ZERO))
             tie_values += [None] * (TIE_BREAK_SLOTS - len(tie_values))
             spouse = spouses.get(row.user_id)
+            if params.score_terms is not None:  # the program's own score plus the points counted
+                points = params.score_terms.value(quantize(points), own_score)
+            else:
+                own_score = None
             batch.append({
                 "tenant_id": tenant_id, "run_id": run_id, "program_application_id": row.id, "user_id": row.user_id,
                 "sub_quota": row.sub_quota, "family_key": None if spouse is None else str(min(row.user_id, spouse)),
                 "points": quantize(points), "tb1": tie_values[0], "tb2": tie_values[1], "tb3": tie_values[2],
-                "tb4": tie_values[3], "lottery": lottery_number(seed, row.id),
+                "tb4": tie_values[3], "lottery": lottery_number(seed, row.id), "program_score": own_score,
             })
         if batch:
             connection.execute(inputs.insert(), batch)
@@ -238,7 +249,11 @@ def rules_of_version(session: Session, version: int, types) -> Rules:
     stored = session.get(RuleVersion, (require_tenant().id, version))
     if stored is None:
         raise RankingError(_l("Rule version %(version)s does not exist in this county.", version=version))
-    return Rules.load(stored.rules, types or county_item_types(session), stored.version)
+    rules = Rules.load(stored.rules, types or county_item_types(session), stored.version)
+    if rules.unavailable:  # scoring without them would count those items 0
+        raise RankingError(_l("Rule version %(version)s cannot be applied: the installed plugins cannot read the "
+                              "settings of %(items)s.", version=version, items=", ".join(sorted(rules.unavailable))))
+    return rules
 
 
 
@@ -281,7 +296,7 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     if frozen is not None:
         sums.append(func.sum(le.c.points).label("total"))
     for index, name in enumerate(params.tie_breaks):
-        if name != APPLIED_AT:
+        if name not in NOT_SUBTOTALS:
             column = le.c.category if name in CATEGORIES else le.c.item_type
             sums.append(func.sum(case((column == name, le.c.points), else_=ZERO)).label(f"sub_{index}"))
             wanted.append(column == name)
@@ -318,9 +333,15 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     for index, name in enumerate(params.tie_breaks):
         if name == APPLIED_AT:
             ties.append(AppliedValue(pa.c.applied_at, literal(origin)))
+        elif name == PROGRAM_SCORE:
+            ties.append(pa.c.program_score)
         else:
             ties.append(func.coalesce(getattr(ledger.c, f"sub_{index}"), ZERO))
     ties += [literal(None)] * (TIE_BREAK_SLOTS - len(ties))
+    own_score = []
+    if params.score_terms is not None:  # the program's own score plus the points counted
+        points = params.score_terms.value_sql(points, pa.c.program_score)
+        own_score = [pa.c.program_score]
     smaller = case((pa.c.user_id < spouses.c.spouse_id, pa.c.user_id), else_=spouses.c.spouse_id)
     family_key = case((spouses.c.spouse_id.is_(None), literal(None)), else_=cast(smaller, String(64)))
     if not params.family_rule:
@@ -328,7 +349,7 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     rows = (
         select(
             pa.c.tenant_id, literal(run_id, BigInteger()), pa.c.id, pa.c.user_id, pa.c.sub_quota, family_key,
-            points, *ties, Lottery(literal(seed, BigInteger()), pa.c.id),
+            points, *ties, Lottery(literal(seed, BigInteger()), pa.c.id), *own_score,
         )
         .select_from(pa)
         .join(ap, and_(ap.c.tenant_id == pa.c.tenant_id, ap.c.user_id == pa.c.user_id))
@@ -341,5 +362,6 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     inputs = RankingInput.__table__
     result = connection.execute(inputs.insert().from_select(
         ["tenant_id", "run_id", "program_application_id", "user_id", "sub_quota", "family_key", "points",
-         "tb1", "tb2", "tb3", "tb4", "lottery"], rows), execution_options={"preserve_rowcount": True})
+         "tb1", "tb2", "tb3", "tb4", "lottery", *(["program_score"] if own_score else [])], rows),
+        execution_options={"preserve_rowcount": True})
     return result.rowcount

@@ -12,6 +12,7 @@ from jifen.web.audit_words import Actors
 from jifen import audit, jobs
 
 from jifen.points import ledger, rules
+from jifen.points.code_changes import code_changes
 from jifen.programs import unfinished
 from jifen.db.session import get_session
 from jifen.county.enablement import InvalidPluginSettings, validate_settings
@@ -34,7 +35,8 @@ PAGE_SIZE = 50
 @bp.get("/")
 @roles_required("admin")
 def index():
-    return render("admin/index.html", programs=current_county().programs, enabled=current_county().enabled)
+    return render("admin/index.html", programs=current_county().programs, enabled=current_county().enabled,
+                  settings_problems=current_county().settings_problems)
 
 
 def _plugins_page(errors: dict | None = None, status: int = 200):
@@ -44,7 +46,8 @@ def _plugins_page(errors: dict | None = None, status: int = 200):
     return render("admin/plugins.html", catalog=catalog(), enabled=enabled, form=EmptyForm(),
                   refused=refused_plugins(), unfinished={name: unfinished.left_unfinished(session, name)
                                                          for name in catalog() if name in enabled},
-                  next_version=(latest.version + 1) if latest else 1, errors=errors or {}), status
+                  next_version=(latest.version + 1) if latest else 1, errors=errors or {},
+                  settings_problems=current_county().settings_problems), status
 
 
 @bp.get("/plugins")
@@ -217,8 +220,25 @@ def rules_overview():
     waiting = ledger.to_rescore(session, current.version) if current else 0
     latest = jobs.latest_job(session, "rules", None, kind="points.rescore")
     actors = Actors(session, [v.actor for v in versions])
+    changed = code_changes(session)
+    preview = jobs.latest_job(session, "rules", None, kind="points.rescore_preview") if changed else None
     return render("admin/rules.html", types=types, versions=versions, current=current, waiting=waiting,
-                  rescore_job=latest, form=EmptyForm(), creators={v.actor: actors.label(v.actor) for v in versions})
+                  rescore_job=latest, form=EmptyForm(), creators={v.actor: actors.label(v.actor) for v in versions},
+                  code_changes=changed, rescore_preview=preview)
+
+
+@bp.post("/rules/rescore-preview")
+@roles_required("admin")
+def rescore_preview():
+    """After a plugin upgrade: work out, as a job, who a rescore would move, before anyone rescores."""
+    session = get_session()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = jobs.enqueue(session, "points.rescore_preview", actor=current_user.actor, target_type="rules")
+    audit.record(session, "job.requested", actor=current_user.actor, target_type="job", target_id=job.id,
+                 details={"kind": job.kind})
+    session.commit()
+    return redirect(url_for("admin.rules_overview")), 303
 
 
 def _rules_preview(session, job_id: int | None) -> Job | None:

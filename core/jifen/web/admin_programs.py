@@ -20,6 +20,8 @@ from jifen.programs import publication
 
 from jifen.programs import states
 
+from jifen.programs import committee
+
 from jifen.ranking import runs as ranking
 from jifen import audit, clock, jobs
 from jifen.calendar.workdays import add_working_days, period_end
@@ -124,6 +126,8 @@ def _round_page(found: ProgramRound, *, errors: dict | None = None, values: dict
                   offers=round_offers, numbers=numbers, changes=programs.changes_of(session, found),
                   ranking_job=jobs.latest_job(session, "round", found.id, kind="ranking.run"),
                   period_ends=period_ends, offer_deadline=offer_deadline, today=today,
+                  committee=committee.counts(session, found) if program is not None and program.committee_review
+                  else None,
                   state_refusal=lambda action: states.refusal(state, action),
                   errors=errors or {}, values=values or {}, form=EmptyForm()), status
 

@@ -35,7 +35,7 @@ from jifen.identity import masking
 from jifen.points.ledger import current_breakdown
 from jifen.models import (
     ApplicantProfile, DeclaredItem, EvidenceFile, FamilyMember, ItemReview, Message, Objection, Offer,
-    ProgramApplication, ProgramRound, Publication, RankingResult, RankingRun, StatusEvent,
+    ProgramApplication, ProgramRound, Publication, RankingInput, RankingResult, RankingRun, StatusEvent,
 )
 from jifen.models.application import DRAFT, ITEM_REJECTED, ITEM_SUPPLEMENT
 from jifen.programs import offers as program_offers
@@ -118,7 +118,7 @@ class ProgramStanding:
     application: ProgramApplication
     round: ProgramRound
     program: object | None
-    stage: str  # applied, eligible, ranked, offered, accepted, declined, expired, withdrawn
+    stage: str  # applied, eligible, ranked, offered, accepted, declined, expired, withdrawn, set_aside
     publication: Publication | None = None
     position: int | None = None
     sub_position: int | None = None
@@ -133,6 +133,7 @@ class ProgramStanding:
     objections_until: object | None = None
     sub_label: str | None = None
     extra: dict = dataclass_field(default_factory=dict)
+    score: dict | None = None  # a program with its own ranking score: name, score, counted, pass_mark
 
 
 def _program_of(session, key: str):
@@ -183,6 +184,8 @@ def program_standings(session, me) -> list[ProgramStanding]:
                                    sub_label=sub_quota_label(program, lang))
         if application.status == "withdrawn":
             standing.stage = "withdrawn"
+        elif application.status == "set_aside":  # by the program's committee (jifen.programs.committee)
+            standing.stage = "set_aside"
         elif today > found.closes_on:
             standing.stage = "eligible"
         published = program_publication.latest(session, found)
@@ -194,6 +197,12 @@ def program_standings(session, me) -> list[ProgramStanding]:
                 standing.stage, standing.publication = "ranked", published
                 standing.position, standing.sub_position = row.position, row.sub_position
                 standing.sub_quota, standing.points, standing.outcome = row.sub_quota, row.points, row.outcome
+                terms = program_publication.score_terms_of(run)
+                if terms and program is not None and program.ranking_score is not None:
+                    own = session.get(RankingInput, (found.tenant_id, run.id, application.id))
+                    score = own.program_score if own is not None else None
+                    standing.score = {"name": program.ranking_score.name(lang), "score": score,
+                                      "counted": Decimal(row.points) - (score or 0), "pass_mark": terms.get("pass_mark")}
                 standing.cutoff = run.cutoff
                 if run.cutoff is not None:
                     standing.distance = max(Decimal(run.cutoff) - Decimal(row.points), Decimal("0.00"))

@@ -45,6 +45,8 @@ ACTIONS = {
     "offer.expired": _l("Offer expired"),
     "offer.made": _l("Place offered"),
     "offers.made": _l("Offers made"),
+    "nomination.approved": _l("Nomination approved by the committee"),
+    "nomination.set_aside": _l("Nomination set aside by the committee"),
     "plugin.enabled": _l("Plugin switched on"),
     "plugin.disabled": _l("Plugin switched off"),
     "plugin.settings_changed": _l("Plugin settings changed"),
@@ -52,6 +54,8 @@ ACTIONS = {
     "points.rescored": _l("Points rescored"),
     "profile.changed": _l("Profile changed"),
     "program.applied": _l("Applied to a program"),
+    "program.score_recorded": _l("Score recorded"),
+    "program_scores.imported": _l("Scores imported"),
     "program.withdrawn": _l("Program application withdrawn"),
     "publication.final": _l("Final list published"),
     "publication.period_changed": _l("Publication period changed"),
@@ -102,6 +106,7 @@ DETAILS = {
     "opens_on": _l("Applications open on"), "closes_on": _l("Applications close on"), "stage": _l("Stage"),
     "number": _l("Application number"), "points": _l("Points"), "size": _l("Size"), "channels": _l("Channels"),
     "language": _l("Language of messages"), "email": _l("E-mail address (optional)"),
+    "points_factor": _l("Points factor"), "points_cap": _l("Most marks the points add"), "pass_mark": _l("Pass mark"),
 }
 OTHER_DETAIL = _l("More")
 

@@ -68,6 +68,8 @@ STATUS_LABELS = {
     "waitlisted": _l("On the waiting list"),
     "served_by_spouse": _l("Served by the spouse's application"),
     "below_threshold": _l("Below the threshold"),
+    "no_program_score": _l("Not ranked: no score recorded"),
+    "below_pass_mark": _l("Not ranked: below the pass mark"),
     "offer_offered": _l("A place is offered to you"),
     "offer_accepted": _l("You accepted the place"),
     "offer_declined": _l("You declined the place"),
@@ -82,6 +84,7 @@ KIND_LABELS = {
     "offer.made": _l("A place is offered to you"),
     "offer.expired": _l("The offer expired"),
     "objection.decided": _l("Objection decided"),
+    "nomination.decided": _l("The committee decided on your nomination"),
     "review.due": _l("Reviews falling due"),
     "publication.period_ended": _l("Publication period ended"),
 }
@@ -90,6 +93,7 @@ NOTE_LABELS = {
     "capped": _l("capped"),
     "one_of": _l("only one of these items counts"),
     "not_offered": _l("not scored in this county"),
+    "unavailable": _l("unavailable for now: the county is updating its rules"),
 }
 
 

@@ -12,6 +12,10 @@ and ``_``/``gettext``/``ngettext`` over the plugin's own catalogue (:mod:`jifen.
 top of the usual page variables. A county may override one with
 ``tenants/<slug>/templates/plugins/<name>/<file>``, like any template. Names are chosen, never
 the loader, per county (Jinja caches templates by name).
+
+They are rendered strictly (:func:`strict_environment`): a name the context does not have, such as a
+setting the schema no longer has, raises instead of printing nothing ("earns  points per  ml"). In
+production the block is then left out and logged (:func:`plugin_block`); ``jifen plugin check`` fails it.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
-from jinja2 import BaseLoader, TemplateNotFound
+from flask import Flask, current_app, template_rendered, before_render_template
+from jinja2 import BaseLoader, Environment, StrictUndefined, Template, TemplateNotFound
 from markupsafe import Markup
 
 from jifen.county.context import current_county
@@ -30,6 +34,26 @@ from jifen.plugin.manager import catalog, plugin_module
 
 PREFIX = "plugins"
 log = logging.getLogger("jifen.plugins")
+STRICT = "jifen.plugin_templates.strict"
+
+
+def strict_environment(app: Flask) -> Environment:
+    """The app's Jinja environment (loaders, globals, filters shared) with undefined names raising;
+    an overlay keeps its own template cache, since the compiled templates differ."""
+    if STRICT not in app.extensions:
+        app.extensions[STRICT] = app.jinja_env.overlay(undefined=StrictUndefined)
+    return app.extensions[STRICT]
+
+
+def render_strictly(template: Template, context: dict) -> str:
+    """Render like Flask's ``render_template`` does (context processors, signals), with ``template``
+    from :func:`strict_environment`."""
+    app = current_app._get_current_object()
+    app.update_template_context(context)
+    before_render_template.send(app, template=template, context=context)
+    rendered = template.render(context)
+    template_rendered.send(app, template=template, context=context)
+    return rendered
 
 
 def package_folder(name: str) -> Path | None:
@@ -68,6 +92,12 @@ def _declaration(name: str, key: str):
     return next((d for d in (*info.programs, *info.score_items) if d.key == key), None)
 
 
+def _settings_readable(name: str) -> bool:
+    from jifen.db.session import get_session
+
+    return name not in current_county(get_session()).settings_problems
+
+
 def _county_settings(name: str, declaration) -> dict:
     from jifen.db.session import get_session
     from jifen.county.tenancy import current_tenant
@@ -92,7 +122,8 @@ def render_plugin_template(name: str, file: str, declaration, settings: dict, **
     from jifen.http.theme import template_names
 
     values = template_context(package_folder(name), name, declaration, settings)
-    return Markup(render_template(template_names(f"{PREFIX}/{name}/{file}"), **{**values, **context}))
+    template = strict_environment(current_app).get_or_select_template(template_names(f"{PREFIX}/{name}/{file}"))
+    return Markup(render_strictly(template, {**values, **context}))
 
 
 def _enabled_plugin_of(key: str) -> str | None:
@@ -115,6 +146,8 @@ def plugin_block(key: str, file: str, **context) -> Markup:
     """
     name = _enabled_plugin_of(key)
     if name is None or templates_folder(name) is None or not (templates_folder(name) / file).is_file():
+        return Markup("")
+    if not _settings_readable(name):  # the item shows as unavailable; its administrator is told why
         return Markup("")
     declaration = _declaration(name, key)
     try:

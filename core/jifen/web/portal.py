@@ -32,7 +32,9 @@ def _landing(today):
         start = programs.start_date(session, program)
         if start is not None and start > today:
             coming[program.key] = start
-    return render("portal/landing.html", programs=current_county().programs, score_items=current_county().score_items, coming=coming)
+    unavailable = {p.key for p in current_county().programs if not programs.available(session, p)}
+    return render("portal/landing.html", programs=current_county().programs, score_items=current_county().score_items,
+                  coming=coming, unavailable=unavailable)
 
 
 @bp.get("/theme.css")

@@ -68,6 +68,7 @@ def _page(program, values=None, errors=None, status=200):
     needs_child = applicant and any(f.kind == "choice" and not f.choices for f in fields)
     return render("portal/program.html", program=program, start=programs.start_date(session, program),
                   started=programs.started(session, program), current=current,
+                  unavailable=not programs.available(session, program),
                   upcoming=programs.next_round(session, program.key), today=clock.today(), mine=mine,
                   rounds=programs.rounds_of(session, program.key),
                   my_offers=[o for o in offers.offers_for_user(session, current_user) if o.round_id in
@@ -168,7 +169,8 @@ def published_list(key: str, round_id: int):
     return render("portal/published_list.html", program=program, round=found, publication=publication_row, run=run,
                   entries=entries, number=number, typed=typed, not_a_number=not_a_number, standing=standing,
                   sub_quotas=[s for s in subs if s.cutoff is not None], page_size=publication.PAGE_SIZE,
-                  objections_open=publication.in_objection_period(publication_row), form=EmptyForm())
+                  objections_open=publication.in_objection_period(publication_row), form=EmptyForm(),
+                  score_terms=publication.score_terms_of(run), ranking_score=program.ranking_score)
 
 
 @bp.get("/programs/<key>/rounds/<int:round_id>/list.csv")

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from jifen.toolkit import ScoreItemType, hookimpl
+from jifen.toolkit import Page, ScoreItemType, current_county, hookimpl, item_counts, render
 
 from jifen_sanitation_bonus.i18n import _l
 from jifen_sanitation_bonus.settings import Settings
@@ -70,3 +70,15 @@ ITEM = ScoreItemType(
 @hookimpl
 def register_score_item_types():
     return [ITEM]
+
+
+def summary():
+    """The county administrators' page: who earns the bonus in their county, and the county's rule."""
+    settings = Settings().load(current_county().settings_of("sanitation_bonus"))
+    return render("summary.html", settings=settings, counts=item_counts(ITEM.key))
+
+
+@hookimpl
+def register_routes():
+    # /<county>/admin/p/sanitation_bonus/summary, listed in the administrators' menu of each county that enables it
+    return [Page("summary", summary, role="admin", menu={"zh": "环卫工人加分", "en": "Sanitation workers' bonus"})]

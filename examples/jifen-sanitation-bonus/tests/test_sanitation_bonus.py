@@ -61,6 +61,16 @@ def test_an_administrator_switches_it_off(client_as, client):
     assert "环卫工人加分" not in client.get("/testcounty/").get_data(as_text=True)
 
 
+def test_its_page_tells_the_countys_administrators_who_earns_the_bonus(client_as, applicant_with_points):
+    applicant_with_points("testcounty", {"sanitation_bonus": WORKER})
+    admin = client_as("testcounty", role="admin")
+    assert "/testcounty/admin/p/sanitation_bonus/summary" in admin.get("/testcounty/admin/").get_data(as_text=True)
+    page = admin.get("/testcounty/admin/p/sanitation_bonus/summary?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "本县确认积分含此项加分的申请人：1 名（共 16.00 分）。" in page
+    assert client_as("testcounty").get("/testcounty/admin/p/sanitation_bonus/summary").status_code == 403
+    assert client_as("othercounty", role="admin").get("/othercounty/admin/p/sanitation_bonus/summary").status_code == 404
+
+
 def test_the_plugin_passes_jifens_conformance_check(cli):
     result = cli("plugin", "check", "sanitation_bonus")
     assert result.exit_code == 0, result.output
