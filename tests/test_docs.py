@@ -99,6 +99,16 @@ def test_the_field_tables_of_the_kinds_are_their_dataclass_fields(kind):
     assert field_table(kind) == fields
 
 
+def test_the_toolkit_reference_lists_every_name_of_the_toolkit():
+    from jifen import toolkit
+
+    text = (DOCS / "plugin_hooks.md").read_text(encoding="utf-8")
+    section = text.split("## The toolkit: every name of `jifen.toolkit`\n", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([A-Za-z_]+)` \|", section, flags=re.MULTILINE)
+    assert sorted(listed) == sorted(toolkit.__all__), sorted(set(listed) ^ set(toolkit.__all__))
+    assert all(hasattr(toolkit, name) for name in listed)
+
+
 def test_the_architecture_page_lists_every_built_in_plugin():
     from importlib.metadata import entry_points
 

@@ -66,6 +66,8 @@ UNFUZZABLE: dict[str, str] = {
     **{f"plugin_pages.{area}": "dispatches to the pages of a plugin the county enables; no plugin of the fuzz's county "
        "has pages, and tests/plugin/test_pages.py posts through it" for area in ("public", "applicant", "reviewer",
                                                                                  "admin")},
+    "admin.rescore_preview": "its form is shown only after a plugin that scored confirmed points was upgraded; "
+                             "tests/plugin/test_settings_versions.py posts it",
 }
 
 # Forms shown only on the answer to another form: the walk posts that form first (see second_step).

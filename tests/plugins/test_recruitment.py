@@ -18,7 +18,9 @@ from jifen import references
 from jifen.county.switching import set_plugin_enabled
 from jifen.county.tenancy import require_tenant
 from jifen.exchange import program_scores
-from jifen.models import Application, AuditEvent, DeclaredItem, ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun
+from jifen.models import (
+    Application, AuditEvent, DeclaredItem, ProgramApplication, ProgramRound, RankingInput, RankingResult, RankingRun,
+)
 from jifen.points.rules import ensure_current_version
 from jifen.ranking import runs as ranking
 from jifen.ranking import snapshot as ranking_snapshot

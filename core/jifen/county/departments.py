@@ -31,7 +31,7 @@ class CountyDepartment(ma.validate.OneOf):
     def __call__(self, value):
         return value if current_tenant() is None else super().__call__(value)
 
-    @property
+    @property  # type: ignore[override]  # OneOf keeps a fixed list; this one is the county's, read when asked
     def choices(self) -> tuple[str, ...]:
         return tuple(departments())
 
