@@ -15,8 +15,6 @@ for the import as a whole (``program_scores.imported``). A dry run writes nothin
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -25,7 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jifen import audit, references
-from jifen.exchange.spreadsheets import SheetError, read_table
+from jifen.exchange.sheet_import import (
+    LineProblems, LineReport, header_error, header_key, header_names, open_table, sha256_of, title, upload_name,
+)
+from jifen.exchange.sheet_import import map_header as shared_map_header
 from jifen.identity import masking, national_id, protect
 from jifen.models import ProgramApplication, ProgramRound, User
 from jifen.plugin.kinds import ServiceProgram
@@ -52,16 +53,12 @@ ABSENT_WORDS = ("缺考", "无成绩", "absent", "no score")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", (text or "").strip().lower())
-
-
 def column_title(key: str, lang: str) -> str:
-    return COLUMNS[key]["zh" if lang.startswith("zh") else "en"][0]
+    return title(COLUMNS, key, lang)
 
 
 @dataclass
-class ScoreRow:
+class ScoreRow(LineProblems):
     line: int
     reference: str | None = None  # as found in the round (the application's), or as typed when not found
     score: Decimal | None = None
@@ -72,19 +69,12 @@ class ScoreRow:
     applied: bool = False
 
     @property
-    def bad(self) -> bool:
-        return bool(self.problems)
-
-    @property
     def changes(self) -> bool:
         return not self.bad and (None if self.absent else self.score) != self.before
 
-    def message(self) -> str:
-        return str(_l("line %(line)d: %(reason)s", line=self.line, reason="; ".join(str(p) for p in self.problems)))
-
 
 @dataclass
-class ScoreReport:
+class ScoreReport(LineReport):
     file_name: str
     sha256: str
     round_id: int
@@ -96,14 +86,6 @@ class ScoreReport:
     written: bool = False
 
     @property
-    def bad_rows(self) -> list[ScoreRow]:
-        return [r for r in self.rows if r.bad]
-
-    @property
-    def good_rows(self) -> list[ScoreRow]:
-        return [r for r in self.rows if not r.bad]
-
-    @property
     def changed_rows(self) -> list[ScoreRow]:
         return [r for r in self.rows if r.changes]
 
@@ -111,11 +93,6 @@ class ScoreReport:
     def blocked(self) -> bool:
         """Nothing is (or would be) written: the file, or a bad row."""
         return self.file_error is not None or bool(self.bad_rows)
-
-    def problems(self) -> list[str]:
-        if self.file_error is not None:
-            return [str(self.file_error)]
-        return [r.message() for r in self.bad_rows]
 
 
 def importable(session: Session, found: ProgramRound, program: ServiceProgram):
@@ -139,30 +116,12 @@ def full_marks(session: Session, program: ServiceProgram) -> Decimal:
 
 # --- checking --------------------------------------------------------------------------------
 
-def _header_names(program: ServiceProgram) -> dict[str, str]:
-    names = {_key(name): key for key, langs in COLUMNS.items() for lang in langs.values() for name in lang}
-    for name in program.ranking_score.names.values():
-        names.setdefault(_key(name), "score")
-    return names
-
-
 def map_header(header: list[str], program: ServiceProgram) -> tuple[dict[str, int], list[str], list]:
     """Column key -> index; the ignored column names; problems with the header."""
-    names = _header_names(program)
-    found: dict[str, int] = {}
-    ignored, problems = [], []
-    for index, name in enumerate(header):
-        key = names.get(_key(name))
-        if key is None:
-            if name:
-                ignored.append(name)
-        elif key in found:
-            problems.append(_l("the column \"%(name)s\" appears twice", name=name))
-        else:
-            found[key] = index
-    if "score" not in found:
-        problems.append(_l("the column \"%(en)s\" (%(zh)s) is missing", en=column_title("score", "en"),
-                           zh=column_title("score", "zh")))
+    names = header_names(COLUMNS)
+    for name in program.ranking_score.names.values():  # the program's own name of its score
+        names.setdefault(header_key(name), "score")
+    found, ignored, problems = shared_map_header(header, names, COLUMNS, ("score",))
     if "reference" not in found and "id_number" not in found:
         problems.append(_l("a column \"%(reference)s\" (%(reference_zh)s) or \"%(id)s\" (%(id_zh)s) is needed",
                            reference=column_title("reference", "en"), reference_zh=column_title("reference", "zh"),
@@ -171,7 +130,7 @@ def map_header(header: list[str], program: ServiceProgram) -> tuple[dict[str, in
 
 
 def _score(text: str, row: ScoreRow, most: Decimal) -> None:
-    if _key(text) in ABSENT_WORDS:
+    if header_key(text) in ABSENT_WORDS:
         row.absent = True
         return
     plain = text.replace(",", "").replace("，", "")
@@ -292,24 +251,16 @@ def run_import(session: Session, found: ProgramRound, program: ServiceProgram, d
     Owns the transaction: it commits when it wrote something and rolls back otherwise (always on a
     dry run). The session should have nothing pending when it is called.
     """
-    report = ScoreReport(file_name=os.path.basename((file_name or "").replace("\\", "/"))[:200],
-                         sha256=hashlib.sha256(data).hexdigest(), round_id=found.id, dry_run=dry_run)
-    refused = importable(session, found, program)
-    if refused is not None:
-        report.file_error = refused
+    report = ScoreReport(file_name=upload_name(file_name), sha256=sha256_of(data), round_id=found.id, dry_run=dry_run)
+    report.file_error = importable(session, found, program)
+    if report.file_error is not None:
         return report
-    if len(data) > max_bytes:
-        report.file_error = _l("The file is larger than %(mb)s MB: split it into several files.",
-                               mb=round(max_bytes / (1024 * 1024), 1))
-        return report
-    try:
-        table = read_table(data, report.file_name, max_rows=max_rows)
-    except SheetError as exc:
-        report.file_error = exc.message
+    table, report.file_error = open_table(data, report.file_name, max_rows=max_rows, max_bytes=max_bytes)
+    if table is None:
         return report
     columns, report.ignored_columns, header_problems = map_header(table.header, program)
     if header_problems:
-        report.file_error = _l("line 1 (the header): %(problems)s", problems="; ".join(str(p) for p in header_problems))
+        report.file_error = header_error(header_problems)
         return report
     try:
         report.rows, report.blank, applications = check_rows(session, found, table, columns,

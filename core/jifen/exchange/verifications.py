@@ -21,9 +21,7 @@ decide an application's last open item, so that its points would be confirmed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,7 +34,11 @@ from jifen import audit
 
 from jifen.points import review
 from jifen.points.applications import ApplicationError
-from jifen.exchange.spreadsheets import SheetError, Table, read_table
+from jifen.exchange.sheet_import import (
+    LineProblems, LineReport, header_error, header_key, header_names, open_table, sha256_of, title, upload_name,
+)
+from jifen.exchange.sheet_import import map_header as shared_map_header
+from jifen.exchange.spreadsheets import Table
 from jifen.models import Application, DeclaredItem
 from jifen.models.application import CONFIRMED, ITEM_DECLARED, ITEM_PENDING, ITEM_REJECTED, ITEM_SUPPLEMENT, ITEM_VERIFIED
 from jifen.plugin.manager import CountyHooks
@@ -75,20 +77,16 @@ DECISION_LABELS = {ITEM_VERIFIED: _l("approved"), ITEM_REJECTED: _l("rejected"),
                    ITEM_SUPPLEMENT: _l("supplement requested")}
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", (text or "").strip().lower())
-
-
-_HEADER_NAMES = {_key(name): key for key, names in COLUMNS.items() for lang in names.values() for name in lang}
-_DECISIONS = {_key(word): decision for decision, words in DECISION_WORDS.items() for word in words}
+_HEADER_NAMES = header_names(COLUMNS)
+_DECISIONS = {header_key(word): decision for decision, words in DECISION_WORDS.items() for word in words}
 
 
 def column_title(key: str, lang: str) -> str:
-    return COLUMNS[key]["zh" if lang.startswith("zh") else "en"][0]
+    return title(COLUMNS, key, lang)
 
 
 @dataclass
-class RowOutcome:
+class RowOutcome(LineProblems):
     line: int
     item_id: int | None = None
     application_id: int | None = None
@@ -99,16 +97,9 @@ class RowOutcome:
     completes: bool = False  # dry run: would decide the application's last open item (points confirmed)
     confirmed_total: Decimal | None = None  # this decision confirmed the application's points
 
-    @property
-    def bad(self) -> bool:
-        return bool(self.problems)
-
-    def message(self) -> str:
-        return str(_l("line %(line)d: %(reason)s", line=self.line, reason="; ".join(str(p) for p in self.problems)))
-
 
 @dataclass
-class ImportReport:
+class ImportReport(LineReport):
     file_name: str
     sha256: str
     department: str
@@ -123,14 +114,6 @@ class ImportReport:
     written: bool = False
 
     @property
-    def bad_rows(self) -> list[RowOutcome]:
-        return [r for r in self.rows if r.bad]
-
-    @property
-    def good_rows(self) -> list[RowOutcome]:
-        return [r for r in self.rows if not r.bad]
-
-    @property
     def applied_rows(self) -> list[RowOutcome]:
         return [r for r in self.rows if r.applied]
 
@@ -139,33 +122,12 @@ class ImportReport:
         """Nothing is (or would be) written because of the file or of a bad row."""
         return self.file_error is not None or (bool(self.bad_rows) and not self.skip_bad_rows)
 
-    def problems(self) -> list[str]:
-        """Each problem as the clerk reads it: ``line N: reason``."""
-        if self.file_error is not None:
-            return [str(self.file_error)]
-        return [r.message() for r in self.bad_rows]
-
 
 # --- checking --------------------------------------------------------------------------------
 
 def map_header(header: list[str]) -> tuple[dict[str, int], list[str], list]:
     """Column key -> index; the ignored column names; problems with the header."""
-    found: dict[str, int] = {}
-    ignored, problems = [], []
-    for index, name in enumerate(header):
-        key = _HEADER_NAMES.get(_key(name))
-        if key is None:
-            if name:
-                ignored.append(name)
-        elif key in found:
-            problems.append(_l("the column \"%(name)s\" appears twice", name=name))
-        else:
-            found[key] = index
-    for key in REQUIRED_COLUMNS:
-        if key not in found:
-            problems.append(_l("the column \"%(en)s\" (%(zh)s) is missing", en=column_title(key, "en"),
-                               zh=column_title(key, "zh")))
-    return found, ignored, problems
+    return shared_map_header(header, _HEADER_NAMES, COLUMNS, REQUIRED_COLUMNS)
 
 
 _NUMBER_PROBLEMS = {  # (digits lost, not a number), per column: whole sentences translate better
@@ -202,7 +164,7 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> RowOutcome | N
             row.problems.append(_l("a reason but no decision: write 通过 (approved), 不通过 (rejected) or 补正 (supplement)"))
             return row
         return None
-    row.decision = _DECISIONS.get(_key(word))
+    row.decision = _DECISIONS.get(header_key(word))
     if row.decision is None:
         row.problems.append(_l("\"%(word)s\" is not a decision: write 通过 (approved), 不通过 (rejected) or 补正 (supplement)",
                                word=word))
@@ -353,22 +315,15 @@ def run_import(session: Session, hooks: CountyHooks, data: bytes, *, file_name: 
     Owns the transaction: it commits when it wrote something and rolls back otherwise (always on a
     dry run). The session should have nothing pending when it is called.
     """
-    report = ImportReport(file_name=os.path.basename((file_name or "").replace("\\", "/"))[:200],
-                          sha256=hashlib.sha256(data).hexdigest(), department=department, dry_run=dry_run,
-                          skip_bad_rows=skip_bad_rows)
-    if len(data) > max_bytes:
-        report.file_error = _l("The file is larger than %(mb)s MB: split it into several files.",
-                               mb=round(max_bytes / (1024 * 1024), 1))
-        return report
-    try:
-        table = read_table(data, report.file_name, max_rows=max_rows)
-    except SheetError as exc:
-        report.file_error = exc.message
+    report = ImportReport(file_name=upload_name(file_name), sha256=sha256_of(data), department=department,
+                          dry_run=dry_run, skip_bad_rows=skip_bad_rows)
+    table, report.file_error = open_table(data, report.file_name, max_rows=max_rows, max_bytes=max_bytes)
+    if table is None:
         return report
     report.kind, report.encoding = table.kind, table.encoding
     columns, report.ignored_columns, header_problems = map_header(table.header)
     if header_problems:
-        report.file_error = _l("line 1 (the header): %(problems)s", problems="; ".join(str(p) for p in header_problems))
+        report.file_error = header_error(header_problems)
         return report
     try:
         report.rows, report.undecided, items = check_rows(session, table, columns, department, lock=not dry_run)
