@@ -62,7 +62,15 @@ def _plugin(schema, unit_key):
     def score(data, settings):
         return Decimal(data["ml"] // settings[unit_key]) * settings["points_per_unit"]
 
+    def summary():  # a page of the plugin's own, reading the county's settings
+        settings = schema().load(tk.current_county().settings_of(NAME))
+        return f"unit {settings[unit_key]}"
+
     class Plugin:
+        @tk.hookimpl
+        def register_routes(self):
+            return [tk.Page("summary", summary, role="admin")]
+
         @tk.hookimpl
         def register_score_item_types(self):
             return [tk.ScoreItemType(key="donation", category="social_service", names={"zh": "献血", "en": "Donation"},
@@ -106,7 +114,7 @@ def ranked_county(county, install_plugin, applicant_with_points, open_round, on_
 
 
 def test_an_upgrade_with_a_migration_keeps_pages_rescoring_and_frozen_rounds_working(
-        ranked_county, install_plugin, county, client, login, cli):
+        ranked_county, install_plugin, county, client, login, cli, client_as):
     people, round_id, first_run = ranked_county
     _upgrade(install_plugin, _plugin(SettingsV2, "unit_size"), "0.2.0")
 
@@ -143,6 +151,8 @@ def test_an_upgrade_with_a_migration_keeps_pages_rescoring_and_frozen_rounds_wor
     result = cli("plugins", "upgrade-check")
     assert result.exit_code == 0, result.output
     assert "FAIL" not in result.output
+    summary = client_as("jiashan", role="admin").get(f"/jiashan/admin/p/{NAME}/summary")
+    assert (summary.status_code, summary.get_data(as_text=True)) == (200, "unit 200")
 
 
 def test_without_a_migration_the_check_names_county_and_version_and_pages_stay_up(
@@ -178,6 +188,8 @@ def test_without_a_migration_the_check_names_county_and_version_and_pages_stay_u
         page = admin.get(path, headers={"Accept-Language": "en"})
         assert page.status_code == 200
         assert f'data-settings-problem="{NAME}"' in page.get_data(as_text=True)
+    page = admin.get(f"/jiashan/admin/p/{NAME}/summary", headers={"Accept-Language": "en"})
+    assert page.status_code == 503 and "the county is updating its rules" in page.get_data(as_text=True)
 
     # Entering the settings again stores them at version 2, and everything works again.
     with county("jiashan") as session:

@@ -39,6 +39,7 @@ from jifen.http.theme import render as render_core, template_names
 from jifen.plugin.manager import installed_plugins, plugin_module, pm
 from jifen.plugin.pages import Page, check_pages
 from jifen.plugin.translations import translations_in
+from jifen.programs.rounds import UNAVAILABLE
 from jifen.web.i18n import current_locale
 from jifen.web.plugin_templates import PREFIX, package_folder
 
@@ -97,6 +98,8 @@ class _Current:
 def _dispatch(role: str | None, plugin: str, rest: str):
     if not _served(plugin):
         abort(404)
+    if plugin in current_county().settings_problems:  # the administrators' pages say why
+        return render_core("errors/error.html", code=503, message=UNAVAILABLE), 503
     routes = routes_of(plugin)
     try:
         endpoint, values = routes.maps[role].bind("localhost").match("/" + rest, method=request.method)
