@@ -28,6 +28,7 @@ from jifen.models import Application, DeclaredItem, FamilyMember, LedgerEntry
 from jifen.models.application import CONFIRMED, RECHECK
 from jifen.plugin.kinds import ScoreItemType, localized
 from jifen.plugin.manager import catalog
+from jifen.points.scoring import loaded_input
 from jifen.text import LazyText
 
 ZERO = Decimal("0.00")
@@ -126,15 +127,12 @@ def _local_day(moment: datetime | None) -> date | None:
 
 
 def _first_date(schema: ma.Schema, data: dict) -> date | None:
+    """The value of the input's first date field, loaded as ``score`` receives it (None if it is no date)."""
+    loaded = loaded_input(schema, data)
     for name, spec in schema.fields.items():
         if isinstance(spec, ma.fields.Date):
-            value = data.get(name)
-            if isinstance(value, date):
-                return value
-            try:
-                return date.fromisoformat(str(value)) if value else None
-            except ValueError:
-                return None
+            value = loaded.get(spec.attribute or name)
+            return value if isinstance(value, date) else None
     return None
 
 
