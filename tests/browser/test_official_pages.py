@@ -49,17 +49,22 @@ def seeded(app, county, make_user, applicant_with_points, open_round, on_day):
         applications.submit(session, current_county(session).hooks, draft, me)
         session.commit()
         item_id = item.id
+    nominations = open_round("jiashan", "commendation", quota=1)  # the committee's pages
+    recruiting = open_round("haining", "recruitment", quota=2, sub_quotas={"社区工作者": 2})  # its score import
     on_day(date(2027, 5, 6))
     admin = make_user("jiashan", role="admin")
     reviewer = make_user("jiashan", role="reviewer", department="education")
+    committee = make_user("jiashan", role="reviewer", department="civil_affairs")
+    haining_admin = make_user("haining", role="admin")
     with app.app_context():
         accounts.create_platform_admin(get_session(), "console", "Console-pass-2026-x")
         get_session().commit()
-    return {"round": found, "item": item_id, "admin": admin, "reviewer": reviewer}
+    return {"round": found, "item": item_id, "admin": admin, "reviewer": reviewer, "committee": committee,
+            "nominations": nominations, "recruiting": recruiting, "haining_admin": haining_admin}
 
 
-def log_in(page, base: str, user) -> None:
-    page.goto(f"{base}/jiashan/login")
+def log_in(page, base: str, user, slug: str = "jiashan") -> None:
+    page.goto(f"{base}/{slug}/login")
     page.fill("#mobile", user.mobile)
     page.fill("#password", user.password)
     with page.expect_navigation():
@@ -76,6 +81,7 @@ def check(page, url: str, problems: list[str]) -> None:
         problems.append(f"{page.screen} {url}: wider than the screen")
 
 
+@pytest.mark.with_plugins("sanitation_bonus", county="jiashan")  # a plugin's own admin page (register_routes)
 def test_officials_pages_pass_axe_at_desktop_and_phone_width(live_server, screen, seeded, county):
     if not axe_available():
         unavailable("axe-core is not installed (make install runs npm ci): accessibility check skipped")
@@ -90,12 +96,21 @@ def test_officials_pages_pass_axe_at_desktop_and_phone_width(live_server, screen
     for path in ("/jiashan/admin/", "/jiashan/admin/plugins", "/jiashan/admin/users", "/jiashan/admin/rules",
                  "/jiashan/admin/rules/education", "/jiashan/admin/programs", f"/jiashan/admin/rounds/{round_id}",
                  f"/jiashan/admin/rounds/{round_id}/simulate", f"/jiashan/admin/jobs/{job.id}",
-                 "/jiashan/admin/audit", "/jiashan/admin/tokens", "/jiashan/review/import"):
+                 "/jiashan/admin/audit", "/jiashan/admin/tokens", "/jiashan/review/import",
+                 "/jiashan/admin/p/sanitation_bonus/summary", "/jiashan/committee/",
+                 f"/jiashan/committee/rounds/{seeded['nominations']}"):
         check(screen, base + path, problems)
     screen.context.clear_cookies()
     log_in(screen, base, seeded["reviewer"])
     for path in ("/jiashan/review/", f"/jiashan/review/items/{seeded['item']}", "/jiashan/review/import"):
         check(screen, base + path, problems)
+    screen.context.clear_cookies()
+    log_in(screen, base, seeded["committee"])
+    for path in ("/jiashan/committee/", f"/jiashan/committee/rounds/{seeded['nominations']}"):
+        check(screen, base + path, problems)
+    screen.context.clear_cookies()
+    log_in(screen, base, seeded["haining_admin"], "haining")
+    check(screen, f"{base}/haining/admin/rounds/{seeded['recruiting']}/scores", problems)
     screen.context.clear_cookies()
     screen.goto(f"{base}/platform/login")
     screen.fill("#username", "console")

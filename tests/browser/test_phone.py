@@ -14,7 +14,7 @@ def fits_the_screen(page) -> bool:
 def test_landing_page_fits_a_phone_and_shows_the_programs(live_server, phone):
     phone.goto(f"{live_server}/jiashan/")
     assert phone.locator("h1").inner_text() == "嘉善县"
-    assert phone.locator("[data-program]").count() == 5
+    assert phone.locator("[data-program]").count() == 6
     assert fits_the_screen(phone)
     box = phone.locator("[data-program]").first.bounding_box()
     assert box["width"] <= 360
@@ -69,3 +69,34 @@ def test_declaring_an_item_and_uploading_evidence_on_a_phone(live_server, phone,
     phone.goto(f"{live_server}/jiashan/me/")
     assert phone.locator("[data-estimate]").get_attribute("data-estimate") == "80.00"
     assert fits_the_screen(phone)
+
+
+def test_the_new_programs_pages_fit_a_phone_and_pass_axe(live_server, screen, county, applicant_with_points,
+                                                         open_round):
+    """Commendation's nomination form (a statement in a text box with its counter) for an applicant, and
+    recruitment's page for anyone: no serious accessibility problem, nothing wider than the screen."""
+    from axe import axe_available, report, violations
+    from conftest import unavailable
+
+    if not axe_available():
+        unavailable("axe-core is not installed (make install runs npm ci): accessibility check skipped")
+    open_round("jiashan", "commendation", quota=1)
+    open_round("haining", "recruitment", quota=2, sub_quotas={"社区工作者": 2})
+    person = applicant_with_points("jiashan")
+    screen.goto(f"{live_server}/jiashan/login")
+    screen.fill("#mobile", person.mobile)
+    screen.fill("#password", person.password)
+    with screen.expect_navigation():
+        screen.locator("form.form button[type=submit]").first.click()
+    problems = []
+    for url in (f"{live_server}/jiashan/programs/commendation", f"{live_server}/haining/programs/recruitment"):
+        answer = screen.goto(url)
+        assert answer is not None and answer.status == 200, url
+        if url.endswith("commendation"):
+            assert screen.locator("textarea").count() == 1
+        found = violations(screen)
+        if found:
+            problems.append(f"{url}:\n{report(found)}")
+        if screen.screen == "phone" and not fits_the_screen(screen):
+            problems.append(f"{url}: wider than the screen")
+    assert not problems, "\n".join(problems)

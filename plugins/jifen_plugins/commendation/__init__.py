@@ -43,7 +43,8 @@ class Nomination(ma.Schema):
         "label": {"zh": "工作单位", "en": "Employer"}})
     statement = ma.fields.String(required=True, validate=[ma.validate.Length(min=10), ma.validate.Length(max=STATEMENT_MAX)],
                                  metadata={
-        "label": {"zh": "主要事迹（200字以内）", "en": "What you did (up to 200 characters)"}})
+        "label": {"zh": "主要事迹（200字以内）", "en": "What you did (up to 200 characters)"},
+        "widget": "textarea"})  # a box of several lines, with its counter
 
 
 def check(fields: dict, applicant, settings: dict) -> list:
