@@ -55,12 +55,17 @@ def mine():
     return tk.render("welcome.html", title="Mine", county=tk.require_tenant().slug)
 
 
+def stale():  # its template still uses a value the view no longer gives
+    return tk.render("stale.html", title="Stale")
+
+
 PAGES = [
     Page("", welcome, menu={"zh": "告示", "en": "Notices"}),
     Page("entries/<int:entry_id>", entry),
     Page("notes", notes, role="admin", methods=("GET", "POST"), menu={"zh": "备注", "en": "Notes"}),
     Page("figures", figures, role="reviewer", menu={"zh": "数字", "en": "Figures"}),
     Page("mine", mine, role="applicant", menu={"zh": "我的", "en": "Mine"}),
+    Page("stale", stale),
 ]
 
 
@@ -69,6 +74,7 @@ def make_plugin(folder):
     (folder / "templates").mkdir(parents=True)
     (folder / "templates" / "welcome.html").write_text(WELCOME, encoding="utf-8")
     (folder / "templates" / "notes.html").write_text(NOTES, encoding="utf-8")
+    (folder / "templates" / "stale.html").write_text("<p>{{ unit_ml }} ml</p>", encoding="utf-8")
     module = types.ModuleType(NAME)
     module.__file__ = str(folder / "__init__.py")
 
@@ -253,3 +259,10 @@ def test_a_plugins_pages_are_checked_together():
     with pytest.raises(ValueError, match="must return Page objects"):
         check_pages([{"path": "notes"}], NAME)
     assert Page("notes", notes, methods="post").methods == ("POST",)
+
+
+def test_a_page_template_using_a_name_its_view_does_not_give_raises_instead_of_printing_nothing(spy, client):
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError, match="unit_ml"):
+        client.get("/jiashan/p/pages_spy/stale")

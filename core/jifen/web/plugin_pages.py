@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,7 +41,7 @@ from jifen.plugin.pages import Page, check_pages
 from jifen.plugin.translations import translations_in
 from jifen.programs.rounds import UNAVAILABLE
 from jifen.web.i18n import current_locale
-from jifen.web.plugin_templates import PREFIX, package_folder
+from jifen.web.plugin_templates import PREFIX, package_folder, render_strictly, strict_environment
 
 bp = Blueprint("plugin_pages", __name__)
 log = logging.getLogger("jifen.plugins")
@@ -171,7 +171,9 @@ def render(template: str, *, title=None, **context) -> str:
     translations = _translations(current.plugin)
     values = {"plugin_name": current.plugin, "lang": lang, "url_for_page": url_for_page,
               "_": translations.gettext, "gettext": translations.gettext, "ngettext": translations.ngettext}
-    body = Markup(render_template(template_names(f"{PREFIX}/{current.plugin}/{template}"), **{**values, **context}))
+    # Strictly, as the page blocks: a name the view did not give raises instead of printing nothing.
+    found = strict_environment(current_app).get_or_select_template(template_names(f"{PREFIX}/{current.plugin}/{template}"))
+    body = Markup(render_strictly(found, {**values, **context}))
     return render_core("plugin_page.html", content=body, page_title=heading, area=AREAS[current.page.role][0],
                        plugin_name=current.plugin)
 
