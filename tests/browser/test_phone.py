@@ -2,6 +2,8 @@
 
 import pytest
 
+from axe import axe_available, report, violations
+from conftest import unavailable
 from jifen.identity.national_id import check_digit
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
@@ -75,9 +77,6 @@ def test_the_new_programs_pages_fit_a_phone_and_pass_axe(live_server, screen, co
                                                          open_round):
     """Commendation's nomination form (a statement in a text box with its counter) for an applicant, and
     recruitment's page for anyone: no serious accessibility problem, nothing wider than the screen."""
-    from axe import axe_available, report, violations
-    from conftest import unavailable
-
     if not axe_available():
         unavailable("axe-core is not installed (make install runs npm ci): accessibility check skipped")
     open_round("jiashan", "commendation", quota=1)
