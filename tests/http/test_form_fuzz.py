@@ -123,6 +123,14 @@ FILLED_IN = {
     "exchange.import_verifications": lambda w, a: {"file": ("file", w.import_csv, "queue.csv"),
                                                    "department": "education"},
     "program_scores.import_scores": lambda w, a: {"file": ("file", w.scores_csv, "scores.csv")},
+    "admin_surveys.index": lambda w, a: {"title_zh": "新居民需求调查"},
+    "admin_surveys.add_question": lambda w, a: {"kind": "single", "text_zh": "您最需要哪项服务？",
+                                                "options_zh": "子女入学\n公租房"},
+    "admin_surveys.publish": lambda w, a: {"confirm": "y"},
+    "admin_surveys.close": lambda w, a: {"confirm": "y"},
+    "findings.register": lambda w, a: {"reference": w.reference, "reason": "伪造学历证书"},
+    "findings.item_finding": lambda w, a: {"reason": "伪造学历证书"},
+    "findings.withdraw": lambda w, a: {"reason": "复核后证书属实"},
 }
 
 # Server errors found whose fix belongs to code another change is rewriting now:
@@ -319,6 +327,7 @@ class World:
     clients: dict = field(default_factory=dict)
     scores_round: int = 0  # a recruitment round (a program with its own ranking score)
     scores_csv: bytes = b""  # the exam score of its candidate, as a spreadsheet
+    reference: str = ""  # a program application's reference number (the fraud register finds its applicant by it)
 
     def client(self, who: str):
         if who not in self.clients:
@@ -386,6 +395,7 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
     second = applicant_with_points(SLUG, {"education": {**education, "level": "college"}}, real_name="王芳芳")
     drafting = make_user(SLUG, real_name="李建国")
     supplementing = make_user(SLUG, real_name="赵德胜")
+    barred = make_user(SLUG, real_name="周假证")
     reviewer = make_user(SLUG, role="reviewer", department="education")
     admin = make_user(SLUG, role="admin")
     with county(SLUG) as session:
@@ -470,9 +480,23 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
         review.decide(session, hooks, asked, "supplement_requested", "请补充学位证书", reviewer_actor="test:reviewer")
         token = tokens.create(session, "教育局系统", ["lists:read", "verifications:read", "verifications:write"],
                               "education", actor="test")
+        from jifen.points import fraud_register  # a finding of false materials: its withdraw form on the register
+        finding = fraud_register.record_finding(session, hooks, _get(session, User, barred.id), "伪造学历证书",
+                                       actor="test:reviewer")
         raised = current_county(session).settings_of("education")
         raised["points"] = {**raised["points"], "bachelor": "85"}  # a rule version newer than the confirmed points
         set_plugin_enabled(session, "education", True, actor="test", settings=raised)
+        # Residents' surveys: a draft with one question (its page holds the editing forms), one open to answers.
+        from jifen.surveys import editing as surveys
+
+        draft_survey = surveys.create(session, title_zh="服务需求调查（草稿）", actor="test")
+        surveys.add_question(session, draft_survey, kind="single", text_zh="您最需要哪项服务？",
+                             options_zh="子女入学\n公租房", actor="test")
+        open_survey = surveys.create(session, title_zh="新居民服务需求调查", actor="test")
+        for kind, source in (("single", "given"), ("multiple", "given"), ("ranking", "programs"), ("text", "given")):
+            surveys.add_question(session, open_survey, kind=kind, text_zh="请回答", options_zh="子女入学\n公租房",
+                                 source=source, required=kind == "single", actor="test")
+        surveys.publish(session, open_survey, actor="test")
         session.commit()
         assert made, "the ranked applicant should hold an offer"
         samples = {key: t.sample(random.Random(1)) for key, t in sorted(types.items()) if t.sample}
@@ -482,7 +506,8 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
                "round_id": [offered_id, objected_id, still_open.id, listed_id, unpublished_id, nominated_id, scored_id],
                "run_id": [spare_run, rental_run, hukou_run],
                "offer_id": [o.id for o in made], "objection_id": [objection.id], "token_id": [token.record.id],
-               "user_id": [ranked.id, drafting.id]}
+               "user_id": [ranked.id, drafting.id], "finding_id": [finding.id],
+               "survey_id": [draft_survey.id, open_survey.id]}
         keys = sorted(catalog) + sorted(types)
     with app.app_context():
         accounts.create_platform_admin(get_session(), "fuzzer", "Fuzz-pass-2026-x")
@@ -505,7 +530,7 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
     csv = f"事项编号,审核结果,理由\n#{waiting.id},通过,\n".encode("utf-8")
     scores = f"申请编号,笔试成绩\n{scored_reference},82.5\n".encode("utf-8")
     return World(app, users, ids, keys, samples, form_samples, token.token, csv, make_client, scores_round=scored_id,
-                 scores_csv=scores)
+                 scores_csv=scores, reference=scored_reference)
 
 
 def second_step(world: World, endpoint: str, client) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ PUBLIC_API_OPERATIONS = {
     "api_public.round_detail", "api_public.published_list", "api_public.score_items", "api_public.calculator",
 }
 OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id", "token_id", "job_id",
-               "nomination_id")
+               "nomination_id", "survey_id", "question_id", "finding_id")
 
 
 def rules(app):

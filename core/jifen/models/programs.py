@@ -38,6 +38,18 @@ class ProgramRound(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A program with its own ranking score: its terms (points factor, cap, pass mark), frozen with the rules.
     ranking_terms: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # The tie-break chain (a list of keys), frozen with the rules: the county's chain then; None: not frozen yet.
+    tie_breaks: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+
+class ProgramTieBreaks(TenantScoped, Base):
+    """A county's own tie-break chain for a program (jifen.ranking.tie_breaks); none: the program's own."""
+
+    __tablename__ = "program_tie_breaks"
+
+    program_key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    chain: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ProgramApplication(TenantScoped, Base):

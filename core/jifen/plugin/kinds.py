@@ -229,6 +229,10 @@ class ServiceProgram:
     :param sub_quota_by: what the quota is split by (``"town"``, ``"school"``) or ``None``.
     :param tie_breaks: ordered subtotal names that break equal totals before the seeded lottery;
         ``"applied_at"`` (earlier first) and, with a ``ranking_score``, ``"program_score"`` (higher first).
+        The program's default: a county may choose its own chain (jifen.ranking.tie_breaks).
+    :param tie_break_choices: the keys a county may build its own chain from; ``None``: any score category,
+        any score item type the county has, ``"applied_at"`` and (with a ``ranking_score``) ``"program_score"``.
+        The keys of ``tie_breaks`` are always allowed.
     :param publication_days: working days the provisional list is published (公示).
     :param family_rule: ``"higher_ranked_spouse"`` (a couple is served by the higher-ranked spouse),
         ``"higher_ranked_parent"`` (a child's place goes by the higher-scoring parent) or ``None``.
@@ -265,6 +269,7 @@ class ServiceProgram:
     documents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     committee_review: bool = False
     ranking_score: "RankingScore | None" = None
+    tie_break_choices: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         _check_common("service program", self.key, self.names)
@@ -278,6 +283,8 @@ class ServiceProgram:
             raise ValueError(f"service program {self.key!r}: publication_days must be at least 1")
         if "program_score" in self.tie_breaks and self.ranking_score is None:
             raise ValueError(f"service program {self.key!r}: the tie-break program_score needs a ranking_score")
+        if "program_score" in (self.tie_break_choices or ()) and self.ranking_score is None:
+            raise ValueError(f"service program {self.key!r}: the tie-break choice program_score needs a ranking_score")
 
     def name(self, locale: str) -> str:
         return localized(self.names, locale)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from jifen import clock
 from jifen.models import ApplicantProfile, FamilyMember
 from jifen.plugin.manager import CountyHooks
+from jifen.points.fraud import Bar, barred
 from jifen.points.record import ApplicantRecord, record_of
 from jifen.county.tenancy import require_tenant
 
@@ -37,6 +38,8 @@ class ApplicantFacts:
     as_of: date = field(default_factory=clock.today)
     # The confirmed points: items with their dates, subtotals, deductions, family (jifen.points.record).
     record: ApplicantRecord = field(default_factory=ApplicantRecord)
+    # A finding of false materials barring the applicant on ``as_of`` (jifen.points.fraud); None: not barred.
+    fraud_bar: Bar | None = None
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,9 @@ def facts_for(session: Session, user_id: int, as_of: date | None = None) -> Appl
                                   .order_by(FamilyMember.id)))
     children = tuple(Child(m.birth_date, m.criminal_record) for m in family if m.relation == "child")
     record = record_of(session, user_id, family=family, as_of=as_of)
+    bar = barred(session, user_id, as_of)
     if profile is None:
-        return ApplicantFacts(children=children, as_of=as_of, record=record)
+        return ApplicantFacts(children=children, as_of=as_of, record=record, fraud_bar=bar)
     return ApplicantFacts(
         has_residence_permit=profile.has_residence_permit,
         works_in_county_since=profile.works_in_county_since,
@@ -64,12 +68,15 @@ def facts_for(session: Session, user_id: int, as_of: date | None = None) -> Appl
         children=children,
         as_of=as_of,
         record=record,
+        fraud_bar=bar,
     )
 
 
 def vetoes(hooks: CountyHooks, facts: ApplicantFacts) -> list[Veto]:
     settings = dict(require_tenant().settings.get("eligibility", {}))
     found: list[Veto] = []
+    if facts.fraud_bar is not None and facts.fraud_bar.ends_on >= facts.as_of:  # the core's rule, not switchable
+        found.append(Veto("fraud_bar", facts.fraud_bar.message))
     for result in hooks.check_eligibility(applicant=facts, settings=settings):
         found.extend(result or [])
     return found

@@ -9,6 +9,8 @@ shares. Nothing of an upload is kept when a check fails.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import hashlib
 import logging
 import os
@@ -82,17 +84,29 @@ def _detect(head: bytes) -> str | None:
     return None
 
 
-def store(session: Session, item: DeclaredItem, filename: str, stream: BinaryIO,
-          max_bytes: int | None = None) -> EvidenceFile:
-    """Check and store one upload for ``item``; raise EvidenceError with a clear message."""
+@dataclass(frozen=True)
+class KeptUpload:
+    """A checked upload kept in a store: its own name, its type by content, where it is kept, its size and hash."""
+
+    name: str
+    content_type: str
+    storage_name: str
+    size: int
+    sha256: str
+
+
+def keep_checked(session: Session, filename: str, stream: BinaryIO, *, area: str | None = None,
+                 max_bytes: int | None = None, before_storing=None) -> KeptUpload:
+    """Check an upload (PDF, JPEG or PNG, by name and by content; not empty; at most ``max_bytes``) and
+    keep it in the county's store (``area``: another area than the points evidence's); EvidenceError says
+    what is wrong. ``before_storing()`` runs once the name is checked (a limit of the caller's)."""
     max_bytes = max_bytes or int(current_app.config.get("JIFEN_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
     name = os.path.basename((filename or "").replace("\\", "/")).strip()[:200]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in KINDS:
         raise EvidenceError(_l("Upload a PDF, JPEG or PNG file."))
-    if session.scalar(select(func.count(EvidenceFile.id)).where(EvidenceFile.item_id == item.id)) \
-            >= MAX_FILES_PER_ITEM:
-        raise EvidenceError(_l("An item has at most %(n)d files.", n=MAX_FILES_PER_ITEM))
+    if before_storing is not None:
+        before_storing()
     head = stream.read(16)
     claimed_type = KINDS[extension][0]
     actual_type = _detect(head)
@@ -100,15 +114,27 @@ def store(session: Session, item: DeclaredItem, filename: str, stream: BinaryIO,
         raise EvidenceError(_l("This file's content is not the %(kind)s its name says; please upload the real document.",
                                kind=extension.upper()))
     tenant_id = require_tenant().id
-    files = storage.current_store(session)
+    files = storage.current_store(session, area=area) if area else storage.current_store(session)
     storage_name = secrets.token_hex(16)
     checked = _CheckedStream(head, stream, max_bytes)
     size = files.put(tenant_id, storage_name, checked)  # a check failing while it streams leaves nothing
     if size == 0:
         files.delete(tenant_id, storage_name)
         raise EvidenceError(_l("The file is empty."))
-    record = EvidenceFile(item_id=item.id, original_name=name, content_type=claimed_type, size=size,
-                          sha256=checked.digest.hexdigest(), storage_name=storage_name)
+    return KeptUpload(name, claimed_type, storage_name, size, checked.digest.hexdigest())
+
+
+def store(session: Session, item: DeclaredItem, filename: str, stream: BinaryIO,
+          max_bytes: int | None = None) -> EvidenceFile:
+    """Check and store one upload for ``item``; raise EvidenceError with a clear message."""
+    def room_left() -> None:
+        if session.scalar(select(func.count(EvidenceFile.id)).where(EvidenceFile.item_id == item.id)) \
+                >= MAX_FILES_PER_ITEM:
+            raise EvidenceError(_l("An item has at most %(n)d files.", n=MAX_FILES_PER_ITEM))
+
+    kept = keep_checked(session, filename, stream, max_bytes=max_bytes, before_storing=room_left)
+    record = EvidenceFile(item_id=item.id, original_name=kept.name, content_type=kept.content_type, size=kept.size,
+                          sha256=kept.sha256, storage_name=kept.storage_name)
     session.add(record)
     session.flush()
     return record

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from jifen import audit, clock, references
 from jifen.events import announce
 from jifen.points.applications import ApplicationError
+from jifen.points import fraud
 from jifen.points.family import members
 from jifen.points.record import ApplicantRecord, record_of
 from jifen.models import Application, ApplicantProfile, AuditEvent, ProgramApplication, ProgramRound, RuleVersion, User
@@ -29,6 +30,7 @@ from jifen.models.application import CONFIRMED
 from jifen.plugin.kinds import ServiceProgram, localized
 from jifen.plugin.manager import catalog, plugin_of
 from jifen.ranking.program_score import terms_from
+from jifen.ranking import tie_breaks
 from jifen.county.tenancy import require_tenant
 
 
@@ -232,7 +234,8 @@ def changes_of(session: Session, found: ProgramRound, limit: int = 20) -> list[A
 
 
 def freeze_rules(session: Session, found: ProgramRound, *, actor: str) -> int | None:
-    """After the window closed: the rule version in force at its close (latest made by then)."""
+    """After the window closed: the rule version in force at its close (latest made by then), and the
+    tie-break chain in force (the county's own or the program's: jifen.ranking.tie_breaks)."""
     if found.rule_version is not None:
         return found.rule_version
     if clock.today() <= found.closes_on:
@@ -242,7 +245,8 @@ def freeze_rules(session: Session, found: ProgramRound, *, actor: str) -> int | 
                              .order_by(RuleVersion.version.desc()).limit(1))
     found.rule_version = version
     audit.record(session, "round.rules_frozen", actor=actor, target_type="round", target_id=found.id,
-                 details={"rule_version": version, **_freeze_ranking_terms(session, found)})
+                 details={"rule_version": version, **_freeze_ranking_terms(session, found),
+                          "tie_breaks": tie_breaks.freeze(session, found, programs(session).get(found.program_key))})
     return version
 
 
@@ -320,6 +324,7 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
             raise ApplicationError(_l("Applications are closed. The next round opens on %(date)s.",
                                       date=upcoming.opens_on.isoformat()))
         raise ApplicationError(_l("Applications are closed and no next round is announced yet."))
+    fraud.refuse_if_barred(session, user.id)  # a finding of false materials bars every program of the county
     points = session.scalar(select(Application).where(Application.user_id == user.id))
     if points is None or points.status != CONFIRMED:
         raise ApplicationError(_l("Your points must be confirmed before you apply for a program."))

@@ -58,6 +58,7 @@ from jifen.ranking.snapshot import (  # noqa: F401 - APPLIED, APPLIED_AT and Ran
 from jifen.plugin import settings_versions
 from jifen.points.rules import county_item_types, latest_version
 from jifen.ranking.params import Params, checked_places, score_terms  # noqa: F401 - re-exported for callers of runs
+from jifen.ranking import tie_breaks
 from jifen.points.scoring import Rules, quantize
 from jifen.county.tenancy import require_tenant
 from jifen.text import lazy_gettext as _l
@@ -83,13 +84,15 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
 
     The threshold is the round's, else the program's county setting ``threshold`` (if it has one);
     in every quota mode applications below it are ``below_threshold``. A program with its own ranking
-    score ranks with the terms frozen with the round's rules, else with its county settings now.
+    score ranks with the terms frozen with the round's rules, else with its county settings now; the
+    tie-break chain likewise (the county's own or the program's: :mod:`jifen.ranking.tie_breaks`).
     """
     if program.quota_mode not in QUOTA_MODES:
         raise RankingError(_l("The program of this round has an unknown quota mode."))
-    if len(program.tie_breaks) > TIE_BREAK_SLOTS:
+    chain = tie_breaks.round_chain(session, found, program)  # the county's, frozen with the round's rules
+    if len(chain) > TIE_BREAK_SLOTS:
         raise RankingError(_l("The program of this round has %(count)s tie-breaks; a run stores at most %(most)s.",
-                              count=len(program.tie_breaks), most=TIE_BREAK_SLOTS))
+                              count=len(chain), most=TIE_BREAK_SLOTS))
     threshold = found.threshold
     if threshold is None:
         setting = program_settings(session, program).get("threshold")
@@ -110,7 +113,7 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
         source = "round_rule_version" if found.rule_version is not None else "applicant_rule_version"
     return Params(
         program=program.key, quota_mode=program.quota_mode, quota=quota, sub_quotas=subs,
-        tie_breaks=tuple(program.tie_breaks), cutoff_ties=found.cutoff_ties, second_round=bool(found.second_round),
+        tie_breaks=chain, cutoff_ties=found.cutoff_ties, second_round=bool(found.second_round),
         second_round_cap_percent=int(found.second_round_cap_percent or 0), threshold=threshold,
         family_rule=program.family_rule, points_source=source, applied_at_origin=found.opens_on.isoformat(),
         score_terms=None if program.ranking_score is None else score_terms(

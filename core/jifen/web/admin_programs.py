@@ -23,6 +23,7 @@ from jifen.programs import states
 from jifen.programs import committee
 
 from jifen.ranking import runs as ranking
+from jifen.ranking import tie_breaks
 from jifen import audit, clock, jobs
 from jifen.calendar.workdays import add_working_days, period_end
 from jifen.jobs import backends
@@ -34,6 +35,7 @@ from jifen.web import words
 from jifen.web.audit_words import Actors
 from jifen.web.forms import EmptyForm
 from jifen.web.loading import get_or_404
+from jifen.web.tie_break_words import chain_text
 from jifen.http.security import roles_required
 from jifen.http.theme import render
 
@@ -61,7 +63,8 @@ def overview():
         found = programs.rounds_of(session, program.key)
         round_states.update({r.id: states.state_of(session, r) for r in found})
         rows.append((program, programs.start_date(session, program), found))
-    return render("admin/programs.html", rows=rows, round_states=round_states)
+    chains = {program.key: chain_text(tie_breaks.chain_of(session, program), program) for program, *_rest in rows}
+    return render("admin/programs.html", rows=rows, round_states=round_states, chains=chains)
 
 
 @bp.route("/programs/<key>/rounds/new", methods=["GET", "POST"])
@@ -129,6 +132,7 @@ def _round_page(found: ProgramRound, *, errors: dict | None = None, values: dict
                   committee=committee.counts(session, found) if program is not None and program.committee_review
                   else None,
                   state_refusal=lambda action: states.refusal(state, action),
+                  chain=None if program is None else chain_text(tie_breaks.round_chain(session, found, program), program),
                   errors=errors or {}, values=values or {}, form=EmptyForm()), status
 
 

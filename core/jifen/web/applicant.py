@@ -30,6 +30,7 @@ from jifen.points import applications
 from jifen.points import evidence
 
 from jifen.points import family
+from jifen.points import fraud
 from jifen.db.session import get_session, utcnow
 from jifen.identity import masking
 from jifen.points.ledger import current_breakdown
@@ -311,7 +312,7 @@ def dashboard():
                   if application else [], has_unread=bool(unread), unread=unread, form=EmptyForm(),
                   reason_form=ReasonForm(), standings=standings, objections=objections, due=due,
                   events=timeline(session, me, application, items, standings, objections),
-                  bring=offer_instructions(session), local_time=local_time)
+                  bring=offer_instructions(session), local_time=local_time, bar=fraud.barred(session, me.id))
 
 
 def offer_instructions(session, program=None) -> str:

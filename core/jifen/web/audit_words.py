@@ -29,6 +29,8 @@ ACTIONS = {
     "evidence.uploaded": _l("Evidence uploaded"),
     "family.added": _l("Family member added"),
     "family.removed": _l("Family member removed"),
+    "fraud.finding_recorded": _l("Finding of false materials recorded"),
+    "fraud.finding_withdrawn": _l("Finding of false materials withdrawn"),
     "item.changed": _l("Item changed"),
     "item.declared": _l("Item declared"),
     "item.removed": _l("Item removed"),
@@ -63,7 +65,14 @@ ACTIONS = {
     "ranking.made_current": _l("Ranking run made current"),
     "ranking.run": _l("Ranking run"),
     "round.created": _l("Round created"),
+    "survey.created": _l("Survey written"),
+    "survey.changed": _l("Survey changed"),
+    "survey.question_added": _l("Survey question added"),
+    "survey.question_removed": _l("Survey question removed"),
+    "survey.published": _l("Survey published"),
+    "survey.closed": _l("Survey closed"),
     "round.rules_frozen": _l("Round's rules frozen"),
+    "program.tie_breaks_changed": _l("Tie-break chain changed"),
     "round.window_changed": _l("Round's window changed"),
     "rules.version_created": _l("New rule version"),
     "tenant.created": _l("County created"),
@@ -88,7 +97,8 @@ OBJECTS = {
     "run": _l("Ranking run"), "publication": _l("Publication"), "objection": _l("Objection"), "offer": _l("Offer"),
     "plugin": _l("Plugin"), "rule_version": _l("Rule version"), "job": _l("Background work"), "token": _l("API token"),
     "api_token": _l("API token"), "tenant": _l("County"), "evidence": _l("Evidence"), "family": _l("Family member"),
-    "program_application": _l("Program application"), "rules": _l("Points tables"),
+    "program_application": _l("Program application"), "rules": _l("Points tables"), "survey": _l("Survey"),
+    "program": _l("Service program"),
 }
 
 DETAILS = {

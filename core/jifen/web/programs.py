@@ -25,6 +25,7 @@ from jifen.models import Offer, ProgramApplication, ProgramRound, RankingRun
 from jifen.county.tenancy import bind_tenant, require_tenant
 from jifen.plugin import fields as item_forms
 from jifen.web.forms import EmptyForm
+from jifen.web.tie_break_words import chain_text
 from jifen.http.security import public, roles_required
 from jifen.http.theme import render
 
@@ -170,7 +171,9 @@ def published_list(key: str, round_id: int):
                   entries=entries, number=number, typed=typed, not_a_number=not_a_number, standing=standing,
                   sub_quotas=[s for s in subs if s.cutoff is not None], page_size=publication.PAGE_SIZE,
                   objections_open=publication.in_objection_period(publication_row), form=EmptyForm(),
-                  score_terms=publication.score_terms_of(run), ranking_score=program.ranking_score)
+                  score_terms=publication.score_terms_of(run), ranking_score=program.ranking_score,
+                  chain=chain_text(run.params["tie_breaks"], program)
+                  if run is not None and "tie_breaks" in (run.params or {}) else None)
 
 
 @bp.get("/programs/<key>/rounds/<int:round_id>/list.csv")
