@@ -1,4 +1,4 @@
-"""Officials' pages in a browser at desktop and phone width: axe-core finds no serious or critical
+"""Officials' pages (and the survey a resident answers) in a browser at desktop and phone width: axe-core finds no serious or critical
 accessibility problem, and nothing is wider than the screen on a phone.
 
 The pages are those of a seeded Jiashan: a round ranked with its job, a reviewer's queue with an item
@@ -50,6 +50,19 @@ def seeded(app, county, make_user, applicant_with_points, open_round, on_day):
         session.commit()
         item_id = item.id
     nominations = open_round("jiashan", "commendation", quota=1)  # the committee's pages
+    resident = applicant_with_points("jiashan")  # answers the survey below
+    from jifen.surveys import editing
+
+    with county("jiashan") as session:
+        survey = editing.create(session, title_zh="新居民服务需求调查", title_en="New residents' needs", actor="test")
+        editing.add_question(session, survey, kind="single", text_zh="您最需要哪项服务？", options_zh="子女入学\n公租房",
+                             required=True, actor="test")
+        editing.add_question(session, survey, kind="ranking", text_zh="请按需要排序", options_zh="子女入学\n公租房\n医疗保险",
+                             actor="test")
+        editing.add_question(session, survey, kind="text", text_zh="其他建议", actor="test")
+        editing.publish(session, survey, actor="test")
+        session.commit()
+        survey_id = survey.id
     recruiting = open_round("haining", "recruitment", quota=2, sub_quotas={"社区工作者": 2})  # its score import
     on_day(date(2027, 5, 6))
     admin = make_user("jiashan", role="admin")
@@ -60,7 +73,8 @@ def seeded(app, county, make_user, applicant_with_points, open_round, on_day):
         accounts.create_platform_admin(get_session(), "console", "Console-pass-2026-x")
         get_session().commit()
     return {"round": found, "item": item_id, "admin": admin, "reviewer": reviewer, "committee": committee,
-            "nominations": nominations, "recruiting": recruiting, "haining_admin": haining_admin}
+            "nominations": nominations, "recruiting": recruiting, "haining_admin": haining_admin,
+            "survey": survey_id, "resident": resident}
 
 
 def log_in(page, base: str, user, slug: str = "jiashan") -> None:
@@ -98,7 +112,10 @@ def test_officials_pages_pass_axe_at_desktop_and_phone_width(live_server, screen
                  f"/jiashan/admin/rounds/{round_id}/simulate", f"/jiashan/admin/jobs/{job.id}",
                  "/jiashan/admin/audit", "/jiashan/admin/tokens", "/jiashan/review/import",
                  "/jiashan/admin/p/sanitation_bonus/summary", "/jiashan/committee/",
-                 f"/jiashan/committee/rounds/{seeded['nominations']}"):
+                 f"/jiashan/committee/rounds/{seeded['nominations']}", "/jiashan/admin/surveys",
+                 "/jiashan/admin/findings", "/jiashan/admin/programs/hukou_transfer/tie-breaks",
+                 f"/jiashan/admin/statistics/rounds/{round_id}/equity", f"/jiashan/admin/surveys/{seeded['survey']}",
+                 f"/jiashan/admin/surveys/{seeded['survey']}/results"):
         check(screen, base + path, problems)
     screen.context.clear_cookies()
     log_in(screen, base, seeded["reviewer"])
@@ -107,6 +124,10 @@ def test_officials_pages_pass_axe_at_desktop_and_phone_width(live_server, screen
     screen.context.clear_cookies()
     log_in(screen, base, seeded["committee"])
     for path in ("/jiashan/committee/", f"/jiashan/committee/rounds/{seeded['nominations']}"):
+        check(screen, base + path, problems)
+    screen.context.clear_cookies()
+    log_in(screen, base, seeded["resident"])
+    for path in ("/jiashan/me/surveys", f"/jiashan/me/surveys/{seeded['survey']}"):
         check(screen, base + path, problems)
     screen.context.clear_cookies()
     log_in(screen, base, seeded["haining_admin"], "haining")
