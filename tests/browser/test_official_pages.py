@@ -1,5 +1,5 @@
-"""Officials' pages (and the survey a resident answers) in a browser at desktop and phone width: axe-core finds no serious or critical
-accessibility problem, and nothing is wider than the screen on a phone.
+"""Officials' pages (and the survey a resident answers) in a browser at desktop and phone width: axe-core
+finds no serious or critical accessibility problem, and nothing is wider than the screen on a phone.
 
 The pages are those of a seeded Jiashan: a round ranked with its job, a reviewer's queue with an item
 waiting, the points tables, the audit trail; opened by the county administrator, the reviewer and the
