@@ -45,7 +45,8 @@ class Program(ma.Schema):
     key = F.String(required=True)
     names = F.Nested(Names, required=True)
     summaries = F.Nested(Names, required=True)
-    quota_mode = F.String(required=True, metadata={"description": "headcount, cutoff or threshold"})
+    quota_mode = F.String(required=True, metadata={
+        "description": "headcount, cutoff, threshold or budget (the quota is money, in yuan)"})
     start_on = F.Date(allow_none=True, required=True, metadata={"description": "Start in this county; null: started."})
     started = F.Boolean(required=True)
     open_round_id = F.Integer(allow_none=True, required=True)

@@ -101,7 +101,8 @@ def list_rows(session: Session, publication_row: Publication, run: RankingRun, b
     """A published list's rows, masked, headed by its run and digest (the CSV's layout)."""
     yield [f"# published {publication_row.starts_on.isoformat()}", f"stage {publication_row.stage}",
            f"sha256 {run.digest}", f"digest format {run.digest_format}"]
-    yield list(LIST_COLUMNS)
+    money = publication.is_budget(run)
+    yield [*LIST_COLUMNS, *(["amount"] if money else [])]
     after = 0
     while True:
         entries = publication.page(session, publication_row, after=after, size=batch)
@@ -109,7 +110,7 @@ def list_rows(session: Session, publication_row: Publication, run: RankingRun, b
             break
         for e in entries:
             yield [e.position, e.sub_quota or "", e.sub_position or "", e.application_number, e.name, e.id_number,
-                   e.points, e.outcome, e.allocation_round or ""]
+                   e.points, e.outcome, e.allocation_round or "", *([e.amount] if money else [])]
         after = entries[-1].position
 
 

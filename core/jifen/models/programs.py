@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jifen.db.session import Base, TenantScoped, utcnow
 from jifen.db.ids import new_id
 from jifen.models.application import POINTS
+
+MONEY = Numeric(12, 2)  # yuan, with fen: a budget round's grants (docs/ranking.md, "Budget quotas")
 
 
 class ProgramRound(TenantScoped, Base):
@@ -40,6 +42,9 @@ class ProgramRound(TenantScoped, Base):
     ranking_terms: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # The tie-break chain (a list of keys), frozen with the rules: the county's chain then; None: not frozen yet.
     tie_breaks: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # A budget round (quota_mode "budget", ``quota`` in yuan): "skip" (a smaller grant below one that no
+    # longer fits may still be paid) or "stop" (the allocation stops there); None: not a budget round.
+    budget_leftover: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class ProgramTieBreaks(TenantScoped, Base):
@@ -71,6 +76,8 @@ class ProgramApplication(TenantScoped, Base):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)  # the program's own fields
     status: Mapped[str] = mapped_column(String(20), default="applied")  # applied, withdrawn
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The grant asked for (a budget program: ServiceProgram.grant), fixed when the application is submitted.
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
     # A score of the program's own that ranks with the points (ServiceProgram.ranking_score: an exam score).
     program_score: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
     # A committee's decision on a nomination (ServiceProgram.committee_review): None (waiting),
@@ -133,6 +140,7 @@ class RankingInput(TenantScoped, Base):
     # The program's own score it ranked with (ServiceProgram.ranking_score); ``points`` is then that
     # score plus the points counted (docs/ranking.md, "A program's own ranking score").
     program_score: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)  # the grant asked for (budget rounds)
 
 
 class RankingResult(TenantScoped, Base):
@@ -153,3 +161,4 @@ class RankingResult(TenantScoped, Base):
     outcome: Mapped[str] = mapped_column(String(30))  # allocated, waitlisted, served_by_spouse, below_threshold
     allocation_round: Mapped[int | None] = mapped_column(nullable=True)  # 1, or 2 for the second round
     note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)  # the grant asked for (budget rounds)

@@ -30,7 +30,9 @@ CATEGORIES = (
     "deductions",
 )
 
-QUOTA_MODES = ("headcount", "cutoff", "threshold")
+QUOTA_MODES = ("headcount", "cutoff", "threshold", "budget")
+# A budget round, when a grant no longer fits the money left: a smaller one below it may still be paid, or stop.
+BUDGET_LEFTOVER = ("skip", "stop")
 FAMILY_RULES = (None, "higher_ranked_spouse", "higher_ranked_parent")
 OFFER_RULES = (None, "decline_forfeits", "decline_passes_on")
 
@@ -224,8 +226,12 @@ class ServiceProgram:
 
     :param key: unique name, e.g. ``"school_enrollment"``.
     :param names: ``{"zh": ..., "en": ...}``; ``summaries`` likewise, one sentence for the portal.
-    :param quota_mode: ``headcount`` (fixed number of places), ``cutoff`` (cutoff score) or
-        ``threshold`` (everyone above a threshold, no quota).
+    :param quota_mode: ``headcount`` (fixed number of places), ``cutoff`` (cutoff score),
+        ``threshold`` (everyone above a threshold, no quota) or ``budget`` (the round's quota is money,
+        in yuan, paid out as grants in rank order: docs/ranking.md, "Budget quotas").
+    :param grant: with ``budget``: ``(fields, settings) -> amount`` in yuan (a ``Decimal`` or whole
+        number above 0), the grant an application asks for from its own fields and the county's
+        settings (a need category's amount); fixed when the application is submitted.
     :param sub_quota_by: what the quota is split by (``"town"``, ``"school"``) or ``None``.
     :param tie_breaks: ordered subtotal names that break equal totals before the seeded lottery;
         ``"applied_at"`` (earlier first) and, with a ``ranking_score``, ``"program_score"`` (higher first).
@@ -270,11 +276,14 @@ class ServiceProgram:
     committee_review: bool = False
     ranking_score: "RankingScore | None" = None
     tie_break_choices: tuple[str, ...] | None = None
+    grant: Callable[[dict, dict], object] | None = None
 
     def __post_init__(self) -> None:
         _check_common("service program", self.key, self.names)
         if self.quota_mode not in QUOTA_MODES:
             raise ValueError(f"service program {self.key!r}: quota_mode must be one of {QUOTA_MODES}")
+        if (self.quota_mode == "budget") != (self.grant is not None):
+            raise ValueError(f"service program {self.key!r}: a budget program, and only one, needs a grant function")
         if self.family_rule not in FAMILY_RULES:
             raise ValueError(f"service program {self.key!r}: family_rule must be one of {FAMILY_RULES}")
         if self.offer_rule not in OFFER_RULES:

@@ -9,7 +9,9 @@ round has a county-wide second round, to the next waitlisted applicant in overal
 sub-quota has not used its second-round cap.
 
 The invariant: the offers of a round that hold a place (offered or accepted) never outnumber its
-places, in each sub-quota and in all. Every function that changes offers first locks the round's
+places, in each sub-quota and in all; in a budget round their grants never add up to more than its
+budget, and a vacated grant's money goes down the list as far as it reaches (docs/ranking.md,
+"Budget quotas"). Every function that changes offers first locks the round's
 row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers by itself), then re-reads
 what it decides on and counts before it offers a place, so that many applicants accepting and
 declining at once can neither over-fill a sub-quota nor give one applicant two offers.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from jifen.county.context import current_county
 
@@ -61,6 +64,7 @@ class Places:
     pooled: bool
     second_round: bool
     caps: dict[str, int]
+    budget: Decimal | None = None  # a budget round: its money, in yuan; the offers' grants never add up to more
 
     @property
     def total(self) -> int:
@@ -79,6 +83,11 @@ def places_of(session: Session, round: ProgramRound, program: ServiceProgram | N
             caps = {name: n * int(round.second_round_cap_percent or 0) // 100 for name, n in subs.items()}
         return Places(subs, True, bool(round.second_round), caps)
     places = int(round.quota or 0)
+    if mode == "budget":  # money, not places, is the limit: as many grants as the list allocated
+        allocated = 0 if run is None else session.scalar(
+            select(func.count(RankingResult.program_application_id))
+            .where(RankingResult.run_id == run.id, RankingResult.outcome == ALLOCATED)) or 0
+        return Places({None: allocated}, False, False, {}, budget=Decimal(places))
     if run is not None:
         allocated = session.scalar(select(func.count(RankingResult.program_application_id))
                                    .where(RankingResult.run_id == run.id, RankingResult.outcome == ALLOCATED)) or 0
@@ -92,6 +101,15 @@ def holding_counts(session: Session, round: ProgramRound) -> dict[str | None, in
                            .where(Offer.round_id == round.id, Offer.status.in_(HOLDING))
                            .group_by(Offer.sub_quota)).all()
     return {sub: n for sub, n in rows}
+
+
+def money_held(session: Session, round: ProgramRound) -> Decimal:
+    """A budget round: the grants of its offers that hold money (offered or accepted), in yuan."""
+    return Decimal(session.scalar(
+        select(func.coalesce(func.sum(ProgramApplication.amount), 0))
+        .join(Offer, and_(Offer.tenant_id == ProgramApplication.tenant_id,
+                          Offer.program_application_id == ProgramApplication.id))
+        .where(Offer.round_id == round.id, Offer.status.in_(HOLDING))) or 0)
 
 
 def _second_round_taken(session: Session, round: ProgramRound) -> dict[str, int]:
@@ -218,9 +236,10 @@ def make_offers(session: Session, round: ProgramRound, *, actor: str, days: int 
     limits = places_of(session, found, program, run)
     holding = holding_counts(session, found)
     has_offer = set(session.scalars(select(Offer.program_application_id).where(Offer.round_id == found.id)))
+    held = money_held(session, found) if limits.budget is not None else None
     rows = session.execute(
         select(RankingResult.program_application_id, RankingResult.sub_quota, RankingResult.allocation_round,
-               ProgramApplication.user_id)
+               ProgramApplication.user_id, ProgramApplication.amount)
         .join(ProgramApplication, and_(ProgramApplication.tenant_id == RankingResult.tenant_id,
                                        ProgramApplication.id == RankingResult.program_application_id))
         .where(RankingResult.run_id == run.id, RankingResult.outcome == ALLOCATED)
@@ -238,6 +257,11 @@ def make_offers(session: Session, round: ProgramRound, *, actor: str, days: int 
                          if holding.get(name, 0) < limits.places[name]), None)
             if pool is None:
                 continue
+        elif held is not None:  # a budget round: never more money offered than the budget
+            pool = None
+            if row.amount is None or held + row.amount > limits.budget:
+                continue
+            held += row.amount
         else:
             pool = row.sub_quota if limits.pooled else None
             if holding.get(pool, 0) >= limits.places.get(pool, 0):
@@ -276,6 +300,8 @@ def _pass_on(session: Session, round: ProgramRound, program: ServiceProgram | No
     run_id = _list_run_id(session, round, vacated)
     run = session.get(RankingRun, (round.tenant_id, run_id))
     limits = places_of(session, round, program, run)
+    if limits.budget is not None:
+        return _pass_on_money(session, round, program, vacated, run_id, limits.budget, actor=actor, hooks=hooks)
     holding = holding_counts(session, round)
     if sum(holding.values()) >= limits.total:
         return None
@@ -302,6 +328,31 @@ def _pass_on(session: Session, round: ProgramRound, program: ServiceProgram | No
                        replaces=vacated, actor=actor)
     _tell_offered(session, hooks, round, program, offer)
     return offer
+
+
+def _pass_on_money(session: Session, round: ProgramRound, program: ServiceProgram | None, vacated: Offer,
+                   run_id: int, budget: Decimal, *, actor: str, hooks: CountyHooks) -> Offer | None:
+    """A budget round: the money a vacated grant held goes down the waiting list in rank order. With
+    the round's "stop" rule only the next applicant may take it, if their grant fits the money left;
+    with "skip" the first below whose grant fits. Repeated while money is left (a declined large grant
+    may pay two smaller ones); returns the first offer made, or None."""
+    first = None
+    deadline = add_working_days(clock.today(), offer_days(session, program))
+    while True:
+        left = budget - money_held(session, round)
+        fits = [] if round.budget_leftover == "stop" else [ProgramApplication.amount <= left]
+        candidate = _next_waiting(session, round, run_id, ProgramApplication.amount.is_not(None), *fits,
+                                  order=(RankingResult.position,))
+        if candidate is None or left <= 0:
+            return first
+        amount = session.get(ProgramApplication, (round.tenant_id, candidate.program_application_id)).amount
+        if amount > left:  # "stop": the next applicant's grant does not fit, nobody below is paid
+            return first
+        offer = _new_offer(session, round, run_id=run_id, application_id=candidate.program_application_id,
+                           user_id=candidate.user_id, pool=None, allocation_round=1, deadline=deadline,
+                           replaces=vacated, actor=actor)
+        _tell_offered(session, hooks, round, program, offer)
+        first = first or offer
 
 
 # --------------------------------------------------------------------------- the applicant's answer

@@ -192,6 +192,7 @@ class Entry:
     outcome: str
     allocation_round: int | None
     program_score: Decimal | None = None  # a program with its own ranking score: the score ranked with
+    amount: Decimal | None = None  # a budget round: the grant asked for, in yuan
 
     @property
     def points_counted(self) -> Decimal:
@@ -215,14 +216,15 @@ def _entries(session: Session, rows) -> list[Entry]:
         entries.append(Entry(r.position, r.sub_position, r.reference,
                              masking.mask_name(user.real_name) if user else "",
                              masking.mask(protect.decrypt(user.id_number_encrypted)) if user else "",
-                             r.sub_quota, r.points, r.outcome, r.allocation_round, r.program_score))
+                             r.sub_quota, r.points, r.outcome, r.allocation_round, r.program_score, r.amount))
     return entries
 
 
 def _result_query(run_id: int):
     return (select(RankingResult.position, RankingResult.sub_position, ProgramApplication.reference,
                    RankingResult.sub_quota, RankingResult.points, RankingResult.outcome,
-                   RankingResult.allocation_round, ProgramApplication.user_id, RankingInput.program_score)
+                   RankingResult.allocation_round, ProgramApplication.user_id, RankingInput.program_score,
+                   RankingResult.amount)
             .join(ProgramApplication, ProgramApplication.id == RankingResult.program_application_id)
             .outerjoin(RankingInput, (RankingInput.run_id == RankingResult.run_id)
                        & (RankingInput.program_application_id == RankingResult.program_application_id))
@@ -242,8 +244,15 @@ def page(session: Session, publication: Publication, *, after: int = 0, size: in
     return _entries(session, session.execute(query).all())
 
 
+def is_budget(run: RankingRun | None) -> bool:
+    """Whether ``run`` is a budget round's: its lists then show each grant (the digest covers it)."""
+    return run is not None and (run.params or {}).get("quota_mode") == "budget"
+
+
 def csv_lines(session: Session, publication: Publication, run: RankingRun, batch: int = 5000) -> Iterator[str]:
-    """The whole list as CSV, in batches, headed by the run and its digest."""
+    """The whole list as CSV, in batches, headed by the run and its digest; a budget round's with an
+    ``amount`` column last (the digest's lines: docs/ranking.md, "Runs are records")."""
+    money = is_budget(run)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -256,7 +265,7 @@ def csv_lines(session: Session, publication: Publication, run: RankingRun, batch
     writer.writerow([f"# published {publication.starts_on.isoformat()}", f"stage {publication.stage}",
                      f"sha256 {run.digest}", f"digest format {run.digest_format}"])
     writer.writerow(["position", "sub_quota", "sub_position", "application_number", "name", "id_number", "points",
-                     "outcome", "allocation_round"])
+                     "outcome", "allocation_round", *(["amount"] if money else [])])
     yield flush()
     after = 0
     while True:
@@ -265,7 +274,8 @@ def csv_lines(session: Session, publication: Publication, run: RankingRun, batch
             break
         for e in entries:
             writer.writerow([e.position, escape_cell(e.sub_quota or ""), e.sub_position or "", e.application_number,
-                             escape_cell(e.name), e.id_number, e.points, e.outcome, e.allocation_round or ""])
+                             escape_cell(e.name), e.id_number, e.points, e.outcome, e.allocation_round or "",
+                             *([e.amount] if money else [])])
         after = entries[-1].position
         yield flush()
 

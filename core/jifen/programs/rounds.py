@@ -27,7 +27,7 @@ from jifen.points.family import members
 from jifen.points.record import ApplicantRecord, record_of
 from jifen.models import Application, ApplicantProfile, AuditEvent, ProgramApplication, ProgramRound, RuleVersion, User
 from jifen.models.application import CONFIRMED
-from jifen.plugin.kinds import ServiceProgram, localized
+from jifen.plugin.kinds import BUDGET_LEFTOVER, ServiceProgram, localized
 from jifen.plugin.manager import catalog, plugin_of
 from jifen.ranking.program_score import terms_from
 from jifen.ranking import tie_breaks
@@ -128,6 +128,8 @@ class RoundSchema(ma.Schema):
     second_round = ma.fields.Boolean(load_default=False)
     second_round_cap_percent = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=0, max=100))
     cutoff_ties = ma.fields.String(load_default="strict", validate=ma.validate.OneOf(("strict", "all")))
+    # A budget round (its quota is money, in yuan): a grant that no longer fits is skipped for a smaller one, or stops.
+    budget_leftover = ma.fields.String(allow_none=True, load_default=None, validate=ma.validate.OneOf(BUDGET_LEFTOVER))
 
     @ma.validates_schema
     def _consistent(self, data, **kwargs):
@@ -142,11 +144,20 @@ def create_round(session: Session, program: ServiceProgram, raw: dict, *, actor:
         data = RoundSchema().load(raw)
     except ma.ValidationError as exc:
         raise ApplicationError(_l("Please correct the marked fields."), exc.messages) from None
-    if data.get("quota") is None and program.quota_mode in ("headcount", "cutoff"):
+    if data.get("quota") is None and program.quota_mode in ("headcount", "cutoff", "budget"):
         data["quota"] = settings_of(session, program).get("quota")  # the program's default (a yearly headcount)
     if program.quota_mode in ("headcount", "cutoff") and data.get("quota") is None:
         message = _l("This program hands out places by rank: give the quota.")
         raise ApplicationError(message, {"quota": [message]})
+    if program.quota_mode == "budget":
+        if data.get("quota") is None:
+            message = _l("This program pays grants by rank until its money runs out: give the round's budget.")
+            raise ApplicationError(message, {"quota": [message]})
+        # The county's choice for its rounds (the program's ``budget_leftover`` setting), else strict rank order.
+        data["budget_leftover"] = (data.get("budget_leftover") or settings_of(session, program).get("budget_leftover")
+                                   or "stop")
+    else:
+        data["budget_leftover"] = None
     if (program.quota_mode == "threshold" and data.get("threshold") is None
             and settings_of(session, program).get("threshold") is None):  # else the county's threshold applies
         message = _l("This program admits everyone above a threshold: give the threshold.")
@@ -339,6 +350,7 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
     problems = program.check(data, context_for(session, user), settings_of(session, program)) if program.check else []
     if problems:
         raise ApplicationError(problems[0], {"_schema": list(problems)})
+    amount = grant_of(session, program, data)
     sub_quota = data.get(program.sub_quota_by) if program.sub_quota_by else None
     if found.sub_quotas and sub_quota not in found.sub_quotas:
         message = _l("Choose one of this round's %(what)s.", what=_label_of(program, program.sub_quota_by))
@@ -346,18 +358,41 @@ def apply(session: Session, program: ServiceProgram, user: User, raw: dict) -> P
     if earlier is not None:  # applying again after a withdrawal: the same record and reference number
         result = earlier
         result.status, result.sub_quota, result.fields, result.applied_at = APPLIED, sub_quota, data, clock.utcnow()
+        result.amount = amount
         # a new nomination: the committee's decision on the withdrawn one does not carry over
         result.review_status = result.review_reason = result.reviewed_by = result.reviewed_at = None
     else:
         result = ProgramApplication(round_id=found.id, user_id=user.id, sub_quota=sub_quota, fields=data,
-                                    applied_at=clock.utcnow(), reference=references.next_reference(session))
+                                    applied_at=clock.utcnow(), reference=references.next_reference(session),
+                                    amount=amount)
     session.add(result)
     session.flush()
     audit.record(session, "program.applied", actor=user.actor, target_type="program_application",
                  target_id=result.id, details={"program": program.key, "round": found.id, "sub_quota": sub_quota,
-                                               "number": result.reference})
+                                               "number": result.reference,
+                                               **({} if amount is None else {"amount": str(amount)})})
     _announce_change(session, program.key, result)
     return result
+
+
+MAX_GRANT = Decimal("9999999999.99")  # NUMERIC(12,2)
+
+
+def grant_of(session: Session, program: ServiceProgram, fields: dict) -> Decimal | None:
+    """The grant a budget program's application asks for (``ServiceProgram.grant``), in yuan with fen;
+    None for other programs. A grant the program cannot give (the county has set no amount for the
+    need category chosen) refuses the application with words, never a 500."""
+    if program.grant is None:
+        return None
+    try:
+        value = program.grant(fields, settings_of(session, program))
+        amount = None if value is None or isinstance(value, bool) else Decimal(str(value)).quantize(Decimal("0.01"))
+    except (ArithmeticError, TypeError, ValueError, KeyError):
+        amount = None
+    if amount is None or not Decimal("0") < amount <= MAX_GRANT:
+        message = _l("The county has set no grant for what you chose: choose another option or call the hotline.")
+        raise ApplicationError(message, {"_schema": [message]})
+    return amount
 
 
 def _announce_change(session: Session, program_key: str, application: ProgramApplication) -> None:

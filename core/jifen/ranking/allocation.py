@@ -11,9 +11,11 @@ passes (DESIGN.md: ranking is done by the database):
 * the same per sub-quota: ``sub_position`` and the rank among the competing of that sub-quota.
 
 From those ranks the statement writes each outcome directly: headcount round 1 (the first N of
-each sub-quota, or of the county), threshold entitlement (everyone competing). Only what needs an
+each sub-quota, or of the county), threshold entitlement (everyone competing), a budget round's
+unbroken run from the top (a running sum of the competing grants within the budget). Only what needs an
 answer from other rows runs afterwards, and touches few rows: the second round for places left
-over (capped per sub-quota), the cutoff score, and the notes naming the spouse who competes.
+over (capped per sub-quota), a budget round's smaller grants below one that no longer fits (the
+"skip" rule), the cutoff score, and the notes naming the spouse who competes.
 
 Couples are found before the statement from the snapshot's rows that carry a family key (a few):
 sorted by the same total order in Python, every spouse after the first of a family is out.
@@ -178,25 +180,29 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
     elif params.quota_mode == "headcount":
         allocated = "position - excluded_before <= :quota"
         values["quota"] = params.total_quota
+    elif params.quota_mode == "budget":  # the money paid to competing applications so far, this one's included
+        allocated = "amount IS NOT NULL AND spent <= :budget"  # no amount: never paid
+        values["budget"] = params.total_quota
     else:  # cutoff score: decided afterwards from the quota-th competing application
         allocated = "FALSE"
     below_note = ":below_note" if params.threshold is not None else "NULL"
     statement = text(f"""
         INSERT INTO ranking_results (tenant_id, run_id, program_application_id, position, sub_quota, sub_position,
-                                     points, outcome, allocation_round, note)
+                                     points, outcome, allocation_round, note, amount)
         SELECT tenant_id, :results_run, program_application_id, position, sub_quota, sub_position, points,
                CASE WHEN excluded = 1 THEN :served WHEN excluded = 2 THEN :below {score_outcomes}
                     WHEN {allocated} THEN :allocated ELSE :waitlisted END,
                CASE WHEN excluded = 0 AND {allocated} THEN 1 END,
-               CASE WHEN excluded = 2 THEN {below_note} {score_notes} END
+               CASE WHEN excluded = 2 THEN {below_note} {score_notes} END, amount
         FROM (
-            SELECT tenant_id, program_application_id, sub_quota, points, excluded,
+            SELECT tenant_id, program_application_id, sub_quota, points, excluded, amount,
+                   sum(CASE WHEN excluded = 0 THEN amount ELSE 0 END) OVER overall AS spent,
                    row_number() OVER overall AS position,
                    sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER overall AS excluded_before,
                    row_number() OVER per_sub AS sub_position,
                    sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER per_sub AS sub_excluded
             FROM (
-                SELECT tenant_id, program_application_id, sub_quota, points, tb1, tb2, tb3, tb4, lottery{score_column},
+                SELECT tenant_id, program_application_id, sub_quota, points, tb1, tb2, tb3, tb4, lottery, amount{score_column},
                        {excluded_sql} AS excluded
                 FROM ranking_inputs WHERE tenant_id = :tenant AND run_id = :inputs_run
             ) AS snapshot
@@ -262,6 +268,7 @@ class Tally:
     cutoff: Decimal | None
     sub_cutoffs: dict[str | None, Decimal] = field(default_factory=dict)
     sub_allocated: dict[str | None, int] = field(default_factory=dict)
+    paid: Decimal = Decimal("0")  # a budget round: the grants of the allocated applications, in yuan
 
 
 def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
@@ -269,14 +276,15 @@ def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
     results = RankingResult.__table__
     rows = connection.execute(
         select(results.c.outcome, results.c.sub_quota, func.count(results.c.program_application_id),
-               func.min(results.c.points))
+               func.min(results.c.points), func.sum(results.c.amount))
         .where(result_filter(results, tenant_id, run_id)).group_by(results.c.outcome, results.c.sub_quota)
     ).all()
     counts: dict[str, int] = {}
     tallied = Tally(counts, None)
-    for outcome, sub_quota, count, low in rows:
+    for outcome, sub_quota, count, low, money in rows:
         counts[outcome] = counts.get(outcome, 0) + count
         if outcome == ALLOCATED:
+            tallied.paid = quantize(tallied.paid + Decimal(str(money or 0)))
             tallied.sub_cutoffs[sub_quota] = quantize(low)
             tallied.sub_allocated[sub_quota] = count
     if tallied.sub_cutoffs:
@@ -303,6 +311,37 @@ def _cutoff(connection: Connection, tenant_id: int, params: "Params", run_id: in
     connection.execute(results.update().where(condition).values(outcome=ALLOCATED, allocation_round=1))
 
 
+def _budget_skips(connection: Connection, tenant_id: int, params: "Params", run_id: int, report: "Progress") -> int:
+    """The "skip" rule of a budget round: below the first grant that no longer fits the money left,
+    each waitlisted application whose grant still fits is paid, in rank order, until the money runs
+    out (the statement paid the unbroken run from the top). Returns how many it paid."""
+    results = RankingResult.__table__
+    competing = and_(result_filter(results, tenant_id, run_id), results.c.amount.is_not(None))
+    paid = connection.execute(select(func.coalesce(func.sum(results.c.amount), 0))
+                              .where(competing, results.c.outcome == ALLOCATED)).scalar()
+    left = Decimal(params.total_quota) - Decimal(paid)
+    picked: list[dict] = []
+    last_position = 0
+    while left > 0:
+        rows = connection.execute(
+            select(results.c.program_application_id, results.c.position, results.c.amount)
+            .where(competing, results.c.outcome == WAITLISTED, results.c.position > last_position,
+                   results.c.amount <= left)
+            .order_by(results.c.position).limit(READ_BATCH)
+        ).all()
+        if not rows:
+            break
+        for app_id, position, amount in rows:
+            last_position = position
+            if amount <= left:
+                picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 1,
+                               "b_note": None})
+                left -= amount
+    set_outcomes(connection, tenant_id, run_id, picked)
+    report("budget", len(picked), None)
+    return len(picked)
+
+
 def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
                       report: "Progress") -> Tally:
     """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``."""
@@ -313,6 +352,8 @@ def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", 
         _note_family(connection, tenant_id, params, results_run, losers)
     if params.quota_mode == "cutoff":
         _cutoff(connection, tenant_id, params, results_run)
+    if params.quota_mode == "budget" and params.budget_leftover == "skip":
+        _budget_skips(connection, tenant_id, params, results_run, report)
     tallied = tally(connection, tenant_id, results_run)
     if params.quota_mode == "headcount" and params.sub_quotas and params.second_round:
         if _second_round(connection, tenant_id, params, results_run, tallied.counts.get(ALLOCATED, 0), report):
@@ -323,13 +364,16 @@ def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", 
 
 
 def _within_quota(params: "Params", tallied: Tally) -> None:
-    """The last guard: a run never hands out more places than its quota (ties at a cutoff score with
+    """The last guard: a run never hands out more places than its quota, nor a budget round more money
+    than its budget (ties at a cutoff score with
     ``cutoff_ties`` "all" excepted, by the rule), nor more of a sub-quota's than it has in round 1
     plus its second-round cap. Failing it is a fault of this module; the run is rolled back."""
     allocated = tallied.counts.get(ALLOCATED, 0)
     over = False
     if params.quota_mode == "headcount" or (params.quota_mode == "cutoff" and params.cutoff_ties == "strict"):
         over = allocated > params.total_quota
+    if params.quota_mode == "budget":
+        over = tallied.paid > params.total_quota
     if params.quota_mode == "headcount" and params.sub_quotas:
         cap = params.second_round_cap_percent if params.second_round else 0
         over = over or any(count > params.sub_quotas.get(name, 0) + params.sub_quotas.get(name, 0) * cap // 100

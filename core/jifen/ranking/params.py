@@ -30,6 +30,9 @@ class Params:
     applied_at_origin: str  # ISO date: application times are seconds before/after this day began
     # A program with its own ranking score: what it ranks by (jifen.ranking.program_score); None: points.
     score_terms: ScoreTerms | None = None
+    # A budget round (quota_mode "budget": ``quota`` is its money, in yuan): "skip" or "stop"
+    # (jifen.plugin.kinds.BUDGET_LEFTOVER); None for every other mode.
+    budget_leftover: str | None = None
 
     def to_json(self) -> dict:
         data = {
@@ -43,6 +46,8 @@ class Params:
         }
         if self.score_terms is not None:  # absent otherwise: the parameters of other runs stay as they were
             data["program_score"] = self.score_terms.to_json()
+        if self.budget_leftover is not None:  # likewise
+            data["budget_leftover"] = self.budget_leftover
         return data
 
     @classmethod
@@ -57,6 +62,7 @@ class Params:
             family_rule=data.get("family_rule"), points_source=data.get("points_source", ""),
             applied_at_origin=data.get("applied_at_origin", ""),
             score_terms=ScoreTerms.from_json(data["program_score"]) if data.get("program_score") else None,
+            budget_leftover=data.get("budget_leftover"),
         )
 
     @property

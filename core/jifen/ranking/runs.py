@@ -45,7 +45,7 @@ from jifen import audit
 from jifen.events import announce
 from jifen.db.session import set_tenant_for_raw_sql
 from jifen.models import ProgramApplication, ProgramRound, RankingResult, RankingRun, RuleVersion
-from jifen.plugin.kinds import QUOTA_MODES, ServiceProgram
+from jifen.plugin.kinds import BUDGET_LEFTOVER, QUOTA_MODES, ServiceProgram
 from jifen.plugin.manager import installed_plugins, plugin_of
 from jifen.ranking.allocation import (  # noqa: F401 - the outcomes are re-exported
     ALLOCATED, BELOW_PASS_MARK, BELOW_THRESHOLD, NO_PROGRAM_SCORE, NOT_ELIGIBLE, OUTCOMES, READ_BATCH,
@@ -105,6 +105,13 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
         raise RankingError(_l("This round has no quota: a cutoff-score program needs one."))
     if program.quota_mode == "threshold" and threshold is None:
         raise RankingError(_l("This round has no threshold: a threshold program needs one."))
+    leftover = None
+    if program.quota_mode == "budget":
+        if quota is None:
+            raise RankingError(_l("This round has no budget: a program that pays grants by rank needs one."))
+        leftover = found.budget_leftover or "stop"
+        if leftover not in BUDGET_LEFTOVER:
+            raise RankingError(_l("This round's rule for money left over is neither skip nor stop."))
     if found.cutoff_ties not in ("strict", "all"):
         raise RankingError(_l("This round's rule for ties at the cutoff is neither strict nor all."))
     if rescored:
@@ -118,6 +125,7 @@ def params_for(session: Session, found: ProgramRound, program: ServiceProgram, *
         family_rule=program.family_rule, points_source=source, applied_at_origin=found.opens_on.isoformat(),
         score_terms=None if program.ranking_score is None else score_terms(
             program.ranking_score, program_settings(session, program), found.ranking_terms),
+        budget_leftover=leftover,
     )
 
 
@@ -178,6 +186,7 @@ class RunOutcome:
     moved_out: tuple[int, ...] = ()
     allocated: frozenset[int] = field(default_factory=frozenset)
     sub_quotas: tuple[SubQuotaOutcome, ...] = ()
+    paid: Decimal | None = None  # a budget round: the grants allocated, in yuan (never above its budget)
 
 
 @dataclass(frozen=True)
@@ -280,7 +289,7 @@ def run(
             params=params.to_json(), rule_version=found.rule_version, input_count=count,
             allocated_count=record.allocated_count, cutoff=cutoff, counts=counts,
             compared_with=current.id if current else None, moved_in=moved_in, moved_out=moved_out, allocated=allocated,
-            sub_quotas=subs,
+            sub_quotas=subs, paid=tallied.paid if params.quota_mode == "budget" else None,
         )
         if persist:
             session.flush()
@@ -289,7 +298,8 @@ def run(
                                   "inputs": count, "allocated": record.allocated_count,
                                   "cutoff": None if cutoff is None else str(cutoff),
                                   "sub_quota_cutoffs": {sub.name: sub.to_json()["cutoff"] for sub in subs},
-                                  "rule_version": found.rule_version})
+                                  "rule_version": found.rule_version,
+                                  **({"paid": str(tallied.paid)} if params.quota_mode == "budget" else {})})
     except BaseException:
         savepoint.rollback()
         raise
@@ -358,10 +368,13 @@ BY_ID, BY_REFERENCE = 1, 2
 DIGEST_FORMAT = BY_REFERENCE  # new runs
 
 
-def digest_line(position: int, application: int | str, points, outcome: str, allocation_round) -> str:
+def digest_line(position: int, application: int | str, points, outcome: str, allocation_round,
+                amount=None) -> str:
     """The canonical line of one result: ``position,application,points (2 decimals),outcome,round``, the
-    application by its reference number (format 2) or, in runs of format 1, its internal id."""
-    return f"{position},{application},{quantize(points)},{outcome},{allocation_round or ''}\n"
+    application by its reference number (format 2) or, in runs of format 1, its internal id; in a
+    budget round, ``,amount`` (2 decimals) after it (other runs' lines are as they always were)."""
+    money = "" if amount is None else f",{quantize(amount)}"
+    return f"{position},{application},{quantize(points)},{outcome},{allocation_round or ''}{money}\n"
 
 
 def _digest(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
@@ -377,7 +390,8 @@ def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int, digest_f
     return connection.execute(text(f"""
         SELECT encode(sha256(convert_to(coalesce(string_agg(
                    r.position || ',' || {named} || ',' || r.points || ',' || r.outcome || ','
-                   || coalesce(CAST(r.allocation_round AS TEXT), '') || chr(10), '' ORDER BY r.position), ''),
+                   || coalesce(CAST(r.allocation_round AS TEXT), '') || coalesce(',' || CAST(r.amount AS TEXT), '')
+                   || chr(10), '' ORDER BY r.position), ''),
                'UTF8')), 'hex')
         FROM ranking_results r
         JOIN program_applications a ON a.tenant_id = r.tenant_id AND a.id = r.program_application_id
@@ -394,7 +408,8 @@ def _digest_in_python(connection: Connection, tenant_id: int, run_id: int, diges
     last = 0
     while True:
         rows = connection.execute(
-            select(results.c.position, named, results.c.points, results.c.outcome, results.c.allocation_round)
+            select(results.c.position, named, results.c.points, results.c.outcome, results.c.allocation_round,
+                   results.c.amount)
             .join(applications, (applications.c.tenant_id == results.c.tenant_id)
                   & (applications.c.id == results.c.program_application_id))
             .where(result_filter(results, tenant_id, run_id), results.c.position > last)

@@ -83,7 +83,7 @@ def _among(connection: Connection, column, ids: list[int]):
 def _page_of_applications(connection: Connection, tenant_id: int, round_id: int, after: int | None):
     pa = ProgramApplication.__table__
     query = (
-        select(pa.c.id, pa.c.user_id, pa.c.sub_quota, pa.c.applied_at, pa.c.program_score)
+        select(pa.c.id, pa.c.user_id, pa.c.sub_quota, pa.c.applied_at, pa.c.program_score, pa.c.amount)
         .where(pa.c.tenant_id == tenant_id, pa.c.round_id == round_id, pa.c.status == APPLIED)
         .order_by(pa.c.user_id).limit(SNAPSHOT_BATCH)
     )
@@ -236,6 +236,7 @@ def snapshot_in_python(session: Session, connection: Connection, tenant_id: int,
                 "sub_quota": row.sub_quota, "family_key": None if spouse is None else str(min(row.user_id, spouse)),
                 "points": quantize(points), "tb1": tie_values[0], "tb2": tie_values[1], "tb3": tie_values[2],
                 "tb4": tie_values[3], "lottery": lottery_number(seed, row.id), "program_score": own_score,
+                "amount": row.amount,
             })
         if batch:
             connection.execute(inputs.insert(), batch)
@@ -349,7 +350,7 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     rows = (
         select(
             pa.c.tenant_id, literal(run_id, BigInteger()), pa.c.id, pa.c.user_id, pa.c.sub_quota, family_key,
-            points, *ties, Lottery(literal(seed, BigInteger()), pa.c.id), *own_score,
+            points, *ties, Lottery(literal(seed, BigInteger()), pa.c.id), *own_score, pa.c.amount,
         )
         .select_from(pa)
         .join(ap, and_(ap.c.tenant_id == pa.c.tenant_id, ap.c.user_id == pa.c.user_id))
@@ -362,6 +363,6 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     inputs = RankingInput.__table__
     result = connection.execute(inputs.insert().from_select(
         ["tenant_id", "run_id", "program_application_id", "user_id", "sub_quota", "family_key", "points",
-         "tb1", "tb2", "tb3", "tb4", "lottery", *(["program_score"] if own_score else [])], rows),
+         "tb1", "tb2", "tb3", "tb4", "lottery", *(["program_score"] if own_score else []), "amount"], rows),
         execution_options={"preserve_rowcount": True})
     return result.rowcount

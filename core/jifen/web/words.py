@@ -29,6 +29,7 @@ QUOTA_MODES = {
     "headcount": _l("A fixed number of places, by rank"),
     "cutoff": _l("Everyone at or above a cut-off score"),
     "threshold": _l("Everyone who reaches the points threshold"),
+    "budget": _l("Grants in rank order until the budget is spent"),
 }
 
 RELATIONS = {"child": _l("Child"), "spouse": _l("Spouse")}
