@@ -68,6 +68,8 @@ UNFUZZABLE: dict[str, str] = {
                                                                                  "admin")},
     "admin.rescore_preview": "its form is shown only after a plugin that scored confirmed points was upgraded; "
                              "tests/plugin/test_settings_versions.py posts it",
+    "complaints.case": "a case's page shows its reopen form to the case's filer only, who is no visitor; "
+                       "tests/complaints/test_complaints.py posts hostile values to it",
 }
 
 # Forms shown only on the answer to another form: the walk posts that form first (see second_step).
@@ -76,6 +78,7 @@ SECOND_STEPS = {
     "admin.save_previewed": "the save form is on a preview's page: preview the education points table as it is",
     "program_scores.apply_scores": "the apply form is on the dry run's page: upload the recruitment candidate's "
                                    "exam score as CSV",
+    "exchange.apply_onboarding": "the apply form is on the dry run's page: upload a workbook of one registrant",
 }
 
 # Where the first person allowed is refused before the fields are read, who goes first instead.
@@ -86,6 +89,19 @@ def _id_number(first17: str) -> str:
     from jifen.identity.national_id import check_digit
 
     return first17 + check_digit(first17)
+
+
+def _onboarding_xlsx() -> bytes:
+    """A county's existing records: one registrant on the registrants sheet (docs/onboarding.md)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "登记人"
+    book.active.append(["身份证号码", "姓名", "手机号码"])
+    book.active.append([_id_number("11010119850101823"), "孙立平", "13987654321"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 # What a person would type into a form that a page shows empty, so that in each request the fuzzed field
@@ -123,6 +139,7 @@ FILLED_IN = {
     "exchange.import_verifications": lambda w, a: {"file": ("file", w.import_csv, "queue.csv"),
                                                    "department": "education"},
     "program_scores.import_scores": lambda w, a: {"file": ("file", w.scores_csv, "scores.csv")},
+    "exchange.import_onboarding": lambda w, a: {"file": ("file", _onboarding_xlsx(), "county.xlsx")},
     "admin_surveys.index": lambda w, a: {"title_zh": "新居民需求调查"},
     "admin_surveys.add_question": lambda w, a: {"kind": "single", "text_zh": "您最需要哪项服务？",
                                                 "options_zh": "子女入学\n公租房"},
@@ -131,6 +148,11 @@ FILLED_IN = {
     "findings.register": lambda w, a: {"reference": w.reference, "reason": "伪造学历证书"},
     "findings.item_finding": lambda w, a: {"reason": "伪造学历证书"},
     "findings.withdraw": lambda w, a: {"reason": "复核后证书属实"},
+    "complaints.new": lambda w, a: {"kind": "question", "about": "county", "body": "积分怎么查询？",
+                                    "mobile": "13900001111", "code": "123456"},
+    "complaints.follow": lambda w, a: {"reference": "JS-2027-000001", "mobile": "13900001111", "code": "123456"},
+    "complaint_answers.answer": lambda w, a: {"answer": "请登录后查看积分明细。", "visibility": "public"},
+    "complaint_answers.move": lambda w, a: {"move-department": "health"},
 }
 
 # Server errors found whose fix belongs to code another change is rewriting now:
@@ -497,6 +519,10 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
             surveys.add_question(session, open_survey, kind=kind, text_zh="请回答", options_zh="子女入学\n公租房",
                                  source=source, required=kind == "single", actor="test")
         surveys.publish(session, open_survey, actor="test")
+        from jifen.complaints import filing as complaints  # a question waiting for the education department
+
+        question = complaints.file_case(session, kind="question", about="county", body="积分怎么查询？",
+                                        user=_get(session, User, second.id))
         session.commit()
         assert made, "the ranked applicant should hold an offer"
         samples = {key: t.sample(random.Random(1)) for key, t in sorted(types.items()) if t.sample}
@@ -507,7 +533,7 @@ def world(app, county, make_user, client_as, applicant_with_points, on_day) -> W
                "run_id": [spare_run, rental_run, hukou_run],
                "offer_id": [o.id for o in made], "objection_id": [objection.id], "token_id": [token.record.id],
                "user_id": [ranked.id, drafting.id], "finding_id": [finding.id],
-               "survey_id": [draft_survey.id, open_survey.id]}
+               "survey_id": [draft_survey.id, open_survey.id], "complaint_id": [question.id]}
         keys = sorted(catalog) + sorted(types)
     with app.app_context():
         accounts.create_platform_admin(get_session(), "fuzzer", "Fuzz-pass-2026-x")
@@ -538,6 +564,12 @@ def second_step(world: World, endpoint: str, client) -> list[tuple[str, str]]:
     if endpoint == "exchange.apply_import":
         page = f"/{SLUG}/review/import"
         answer = client.submit(page, {"file": (io.BytesIO(world.import_csv), "queue.csv")},
+                               content_type="multipart/form-data")
+        assert answer.status_code == 200, answer.status_code
+        return [(page, answer.get_data(as_text=True))]
+    if endpoint == "exchange.apply_onboarding":
+        page = f"/{SLUG}/admin/onboarding"
+        answer = client.submit(page, {"file": (io.BytesIO(_onboarding_xlsx()), "county.xlsx")},
                                content_type="multipart/form-data")
         assert answer.status_code == 200, answer.status_code
         return [(page, answer.get_data(as_text=True))]

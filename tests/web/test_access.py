@@ -18,6 +18,8 @@ PUBLIC_ENDPOINTS = {
     "auth.register", "auth.login", "calculator.page", "programs.published_list", "programs.published_csv", "programs.round_page",
     "api_docs.openapi_json", "api_docs.docs_page", "exchange.published_xlsx",
     "plugin_pages.public",  # dispatches to a plugin's public pages (its role pages have routes of their own)
+    # questions and complaints: the form, following a case by a code, a case's page (its filer's only), answers, figures
+    "complaints.new", "complaints.follow", "complaints.case", "complaints.answered", "complaints.figures",
 }
 # API operations check access themselves and answer 401 in JSON rather than redirecting to a login page
 # (tests/api/ covers sessions, tokens and scopes); these are the ones open to anyone.
@@ -26,7 +28,7 @@ PUBLIC_API_OPERATIONS = {
     "api_public.round_detail", "api_public.published_list", "api_public.score_items", "api_public.calculator",
 }
 OBJECT_ARGS = ("user_id", "member_id", "item_id", "file_id", "round_id", "objection_id", "run_id", "offer_id", "token_id", "job_id",
-               "nomination_id", "survey_id", "question_id", "finding_id")
+               "nomination_id", "survey_id", "question_id", "finding_id", "complaint_id")
 
 
 def rules(app):
@@ -74,10 +76,13 @@ def county_objects(county, make_user, slug: str) -> dict:
         job = Job(kind="ranking.run", params={"round_id": found.id}, state="finished", actor="test",
                   target_type="round", target_id=found.id)
         session.add(job)
+        from jifen.complaints import filing
+
+        case = filing.file_case(session, kind="question", about="county", body="积分怎么查询？", user=user)
         session.commit()
         return {"user_id": person.id, "member_id": member.id, "item_id": item.id, "file_id": record.id,
                 "round_id": found.id, "token_id": token.record.id,
-                "job_id": job.id}
+                "job_id": job.id, "complaint_id": case.id}
 
 
 def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
@@ -102,6 +107,8 @@ def sample_values(rule: Rule, slug: str, ids: dict) -> dict:
             values[arg] = next(iter(catalog()))
         elif arg == "rest":
             values[arg] = "page"
+        elif arg == "reference":
+            values[arg] = "JS-2026-000001"
         else:
             raise AssertionError(f"test_access does not know how to fill <{arg}> of {rule.rule}: teach it")
     return values

@@ -19,7 +19,8 @@ def test_each_county_shows_its_name_hotline_colours_and_own_programs(client):
 
     haining = client.get("/haining/").get_data(as_text=True)
     assert "海宁市" in haining and "嘉善" not in haining.split("<footer")[0]
-    assert programs_on(client, "haining") == {"school_enrollment", "hukou_transfer", "kindergarten", "recruitment"}
+    assert programs_on(client, "haining") == {"school_enrollment", "hukou_transfer", "kindergarten", "recruitment",
+                                              "maternal_health", "family_doctor", "temporary_relief"}
     assert 'data-coming="2027-09-01"' in haining  # Haining brings hukou transfer in later
 
     css = client.get("/jiashan/theme.css")

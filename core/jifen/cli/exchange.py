@@ -141,6 +141,45 @@ def import_scores(file: Path, tenant_slug: str, round_id: int, dry_run: bool, ac
         raise click.exceptions.Exit(1)
 
 
+@group.command("import-onboarding", short_help="Import a county's existing registrants, items, family and applications.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@county_option
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would be created; write nothing.")
+@click.option("--actor", "actor_name", default=None, metavar="NAME",
+              help="The clerk the audit trail names, as cli:NAME (default: cli).")
+@with_appcontext
+def import_onboarding(files: tuple[Path, ...], tenant_slug: str, dry_run: bool, actor_name: str | None):
+    """Import FILES: one Excel workbook with the sheets registrants, confirmed items, family and applications
+    (登记人, 已确认事项, 家庭成员, 项目申请), or CSV files named after those sheets (docs/onboarding.md).
+
+    Every bad line is reported as "<sheet>, line N: reason"; one bad line means nothing is written.
+    Exit status 1 when nothing was (or, with --dry-run, would be) written because of a bad line.
+    """
+    from jifen.exchange import onboarding
+
+    actor = f"cli:{actor_name.strip()[:80]}" if actor_name and actor_name.strip() else "cli"
+    db = session()
+    with county(tenant_slug) as tenant:
+        report = onboarding.run_import(db, [(f.name, f.read_bytes()) for f in files], actor=actor, dry_run=dry_run)
+    for problem in report.problems():
+        click.echo(problem, err=True)
+    for person in report.registrants:
+        points = f"{person.total} points from {person.items} items" if person.total is not None else "no items"
+        click.echo(f"registrants line {person.line}: {person.name} {person.id_number}, {points}, "
+                   f"{person.family} family members, applications {', '.join(person.applications) or '-'}")
+    totals = report.totals
+    counts = (f"{totals['registrants']} registrants, {totals['items']} confirmed items, {totals['family']} family "
+              f"members, {totals['applications']} program applications; file SHA-256 {report.sha256}")
+    if report.written:
+        click.echo(f"{tenant.slug}: imported {counts}")
+    elif not report.blocked:
+        click.echo(f"{tenant.slug}: dry run, nothing written: would import {counts}")
+    else:
+        click.echo(f"{tenant.slug}: nothing written ({len(report.bad_rows)} bad lines); correct them and "
+                   "check the file again", err=True)
+        raise click.exceptions.Exit(1)
+
+
 def _write(rows, fmt: str, output: Path | None, title: str, widths: dict | None = None) -> None:
     if fmt == "xlsx":
         if output is None:

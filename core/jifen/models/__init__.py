@@ -4,6 +4,7 @@ from jifen.models.api_token import ApiToken
 from jifen.models.applicant import ApplicantProfile, FamilyMember
 from jifen.models.application import Application, DeclaredItem, EvidenceFile, ItemReview, StatusEvent
 from jifen.models.audit import AuditEvent
+from jifen.models.complaint import Complaint, MobileCode
 from jifen.models.delivery import Delivery
 from jifen.models.fraud import FraudFinding
 from jifen.models.jobs import Job
@@ -25,4 +26,5 @@ __all__ = [
     "LedgerEntry", "Message", "Objection", "Offer", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound", "ProgramTieBreaks",
     "Publication", "RankingInput", "RankingResult", "RankingRun", "ReferenceCounter", "RuleVersion", "StatusEvent", "StoredFile", "Tenant", "TenantHost", "User",
     "UserDepartment", "Survey", "SurveyParticipant", "SurveyQuestion", "SurveyResponse",
+    "Complaint", "MobileCode",
 ]

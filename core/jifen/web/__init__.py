@@ -41,6 +41,10 @@ def register_web(app: Flask) -> None:
     from jifen.web import findings
 
     app.register_blueprint(findings.bp, url_prefix="/<tenant>")  # the fraud register (jifen.points.fraud)
+    from jifen.web import complaint_answers, complaints
+
+    app.register_blueprint(complaints.bp, url_prefix="/<tenant>")  # questions and complaints (docs/complaints.md)
+    app.register_blueprint(complaint_answers.bp, url_prefix="/<tenant>/review")
     from jifen.web import plugin_pages
 
     app.register_blueprint(plugin_pages.bp, url_prefix="/<tenant>")  # a plugin's pages (register_routes)

@@ -40,6 +40,11 @@ ACTIONS = {
     "item.supplement_requested": _l("Supplement asked for"),
     "job.requested": _l("Background work started"),
     "objection.raised": _l("Objection raised"),
+    "complaint.filed": _l("Question or complaint filed"),
+    "onboarding.imported": _l("County records imported"),
+    "complaint.answered": _l("Question or complaint answered"),
+    "complaint.reopened": _l("Question or complaint reopened"),
+    "complaint.reassigned": _l("Question or complaint moved to another department"),
     "objection.dismissed": _l("Objection dismissed"),
     "objection.upheld": _l("Objection upheld"),
     "offer.accepted": _l("Place accepted"),
@@ -98,7 +103,8 @@ OBJECTS = {
     "plugin": _l("Plugin"), "rule_version": _l("Rule version"), "job": _l("Background work"), "token": _l("API token"),
     "api_token": _l("API token"), "tenant": _l("County"), "evidence": _l("Evidence"), "family": _l("Family member"),
     "program_application": _l("Program application"), "rules": _l("Points tables"), "survey": _l("Survey"),
-    "program": _l("Service program"),
+    "program": _l("Service program"), "complaint": _l("Question or complaint"),
+    "onboarding_import": _l("Import of county records"), "family_member": _l("Family member"),
 }
 
 DETAILS = {
@@ -117,6 +123,9 @@ DETAILS = {
     "number": _l("Application number"), "points": _l("Points"), "size": _l("Size"), "channels": _l("Channels"),
     "language": _l("Language of messages"), "email": _l("E-mail address (optional)"),
     "points_factor": _l("Points factor"), "points_cap": _l("Most marks the points add"), "pass_mark": _l("Pass mark"),
+    "reference": _l("Reference number"), "due_on": _l("Answer due by"), "in_time": _l("Answered in time"),
+    "file_sha256": _l("File fingerprint (SHA-256)"), "lines": _l("Lines"), "amount": _l("Grant (yuan)"),
+    "paid": _l("Grants allocated (yuan)"), "registrants": _l("Registrants"), "family": _l("Family members"),
 }
 OTHER_DETAIL = _l("More")
 
@@ -127,7 +136,7 @@ COUNTY_FIELDS = {
 }
 
 # Details whose values are data to show as recorded (digests, token prefixes, file names), never words.
-DATA_DETAILS = frozenset({"digest", "prefix", "file_name", "name", "mobile", "email", "number", "sha256"})
+DATA_DETAILS = frozenset({"digest", "prefix", "file_name", "name", "mobile", "email", "number", "sha256", "reference"})
 
 
 @dataclass(frozen=True)

@@ -173,3 +173,65 @@ def published_xlsx(key: str, round_id: int):
     response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=f"list-{latest.starts_on.isoformat()}-{latest.stage}.xlsx")
     response.headers["X-Ranking-Digest"] = run.digest
     return response
+
+
+# --- a county's existing records (docs/onboarding.md) -------------------------------------------
+
+ONBOARDING_WEB_ROWS = 100  # rows per sheet in one request; larger migrations: several files, or the command line
+
+
+class OnboardingForm(FlaskForm):
+    file = FileField(_l("Workbook (XLSX)"),
+                     validators=[FileRequired(message=_l("Choose a file."))])
+
+
+def _onboarding_page(form, *, report=None, apply_form=None, status=200):
+    from jifen.exchange import onboarding
+
+    return render("exchange/onboarding.html", form=form, report=report, apply_form=apply_form,
+                  max_rows=ONBOARDING_WEB_ROWS, max_mb=onboarding.MAX_BYTES // (1024 * 1024)), status
+
+
+@bp.route("/admin/onboarding", methods=["GET", "POST"])
+@roles_required("admin")
+@limiter.limit(lambda: "30 per minute", methods=["POST"])  # an upload, limited as evidence uploads are
+def import_onboarding():
+    from jifen.exchange import onboarding
+
+    form = OnboardingForm()
+    if not form.validate_on_submit():
+        return _onboarding_page(form, status=400 if form.is_submitted() else 200)
+    data = form.file.data.stream.read(onboarding.MAX_BYTES + 1)
+    name = form.file.data.filename or "onboarding.xlsx"
+    report = onboarding.run_import(get_session(), [(name, data)], actor=current_user.actor, dry_run=True,
+                                   max_rows=ONBOARDING_WEB_ROWS)
+    if report.file_error is not None:
+        form.file.errors = [str(report.file_error)]
+        return _onboarding_page(form, report=report, status=400)
+    token = kept_uploads.keep(data, actor=current_user.actor) if not report.blocked else ""
+    apply_form = None
+    if token:
+        apply_form = ApplyForm()
+        apply_form.token.data, apply_form.sha256.data, apply_form.file_name.data = token, report.sha256, name
+    return _onboarding_page(form, report=report, apply_form=apply_form)
+
+
+@bp.post("/admin/onboarding/apply")
+@roles_required("admin")
+def apply_onboarding():
+    from jifen.exchange import onboarding
+
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    data = kept_uploads.load(form.token.data, form.sha256.data, actor=current_user.actor)
+    if data is None:
+        flash(_("The checked file is no longer kept: upload it again."), "error")
+        return redirect(url_for("exchange.import_onboarding"), 303)
+    report = onboarding.run_import(get_session(), [(form.file_name.data or "onboarding.xlsx", data)],
+                                   actor=current_user.actor, max_rows=ONBOARDING_WEB_ROWS)
+    if report.written:
+        kept_uploads.discard(form.token.data, actor=current_user.actor)
+        flash(_("%(n)d registrants imported.", n=len(report.registrants)), "success")
+        return _onboarding_page(OnboardingForm(formdata=None), report=report)
+    return _onboarding_page(OnboardingForm(formdata=None), report=report, status=400)

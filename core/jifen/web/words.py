@@ -43,6 +43,7 @@ RULE_NOTES = {
 ACTORS = {
     "anonymous": _l("A visitor (not logged in)"), "cli": _l("The command line"), "system": _l("The platform"),
     "notifications": _l("The platform"), "simulation": _l("A simulation"), "verify": _l("The platform"),
+    "mobile": _l("A resident with a checked mobile number"),
 }
 
 
