@@ -18,11 +18,13 @@ from axe import axe_available, report, violations
 from conftest import unavailable
 from jifen.county.context import current_county
 from jifen.db.session import get_session
+from jifen.exchange import onboarding, onboarding_job
 from jifen.identity import accounts
 from jifen.models import ApplicantProfile, Job, User
 from jifen.points import applications, evidence
 from jifen.points.rules import county_item_types
 from jifen.programs import rounds as programs
+from tests.exchange.test_onboarding import EDUCATION_ROW, ITEM_HEADER, REGISTRANT, REGISTRANTS, _sheets
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 
@@ -72,7 +74,19 @@ def seeded(app, county, make_user, applicant_with_points, open_round, on_day):
     with app.app_context():
         accounts.create_platform_admin(get_session(), "console", "Console-pass-2026-x")
         get_session().commit()
-    return {"round": found, "item": item_id, "admin": admin, "reviewer": reviewer, "committee": committee,
+    onboarding_jobs = {}  # a checked workbook's report, and one with bad lines, as their jobs keep them
+    with county("jiashan") as session:
+        bad = [REGISTRANTS[0], REGISTRANT, [REGISTRANT[0], "陈新民", "13900000009"]]
+        for name, data in (("preview", _sheets(登记人=REGISTRANTS, 已确认事项=[ITEM_HEADER, EDUCATION_ROW])),
+                           ("blocked", _sheets(登记人=bad))):
+            checked = onboarding.run_import(session, [("county.xlsx", data)], actor="test", dry_run=True)
+            params = {"token": "0" * 32, "sha256": checked.sha256, "file_name": "county.xlsx", "dry_run": True}
+            onboarding_jobs[name] = Job(kind="exchange.onboarding", state="finished", actor="test", params=params,
+                                        result=onboarding_job.result_of(checked, params))
+        session.add_all(onboarding_jobs.values())  # after the dry runs: each rolls its session back
+        session.commit()
+        onboarding_jobs = {name: job.id for name, job in onboarding_jobs.items()}
+    return {"onboarding": onboarding_jobs, "round": found, "item": item_id, "admin": admin, "reviewer": reviewer, "committee": committee,
             "nominations": nominations, "recruiting": recruiting, "haining_admin": haining_admin,
             "survey": survey_id, "resident": resident}
 
@@ -115,7 +129,8 @@ def test_officials_pages_pass_axe_at_desktop_and_phone_width(live_server, screen
                  f"/jiashan/committee/rounds/{seeded['nominations']}", "/jiashan/admin/surveys",
                  "/jiashan/admin/findings", "/jiashan/admin/programs/hukou_transfer/tie-breaks",
                  f"/jiashan/admin/statistics/rounds/{round_id}/equity", f"/jiashan/admin/surveys/{seeded['survey']}",
-                 f"/jiashan/admin/surveys/{seeded['survey']}/results"):
+                 f"/jiashan/admin/surveys/{seeded['survey']}/results", "/jiashan/admin/onboarding",
+                 *(f"/jiashan/admin/onboarding?job={job}" for job in seeded["onboarding"].values())):
         check(screen, base + path, problems)
     screen.context.clear_cookies()
     log_in(screen, base, seeded["reviewer"])

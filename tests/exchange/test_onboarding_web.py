@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from jifen.identity import accounts
-from jifen.models import AuditEvent, User
+from jifen.models import AuditEvent, Job, User
 
 from .test_onboarding import EDUCATION_ROW, ITEM_HEADER, REGISTRANT, REGISTRANTS, _sheets
 
@@ -14,7 +14,10 @@ PAGE = "/jiashan/admin/onboarding"
 
 
 def _upload(client, data):
-    return client.submit(PAGE, {"file": (io.BytesIO(data), "county.xlsx")}, content_type="multipart/form-data")
+    """Upload: the check runs as a job; the page it leads to shows the job's report."""
+    started = client.submit(PAGE, {"file": (io.BytesIO(data), "county.xlsx")}, content_type="multipart/form-data")
+    assert started.status_code == 303 and "?job=" in started.location
+    return client.get(started.location)
 
 
 def test_an_administrator_checks_then_applies_the_workbook(client_as, county, on_day):
@@ -30,7 +33,15 @@ def test_an_administrator_checks_then_applies_the_workbook(client_as, county, on
     sha = page.split('name="sha256" value="')[1].split('"')[0]
     applied = admin.submit(f"{PAGE}/apply", {"token": token, "sha256": sha, "file_name": "county.xlsx"},
                            form_page=PAGE)
-    assert applied.status_code == 200 and 'data-result="written"' in applied.get_data(as_text=True)
+    assert applied.status_code == 303
+    with county("jiashan") as session:  # the import ran as a job, not in the request
+        job = session.scalar(select(Job).where(Job.kind == "exchange.onboarding").order_by(Job.created_at.desc(),
+                                                                                          Job.id.desc()))
+        assert job.state == "finished" and job.params["dry_run"] is False and job.result["written"] is True
+    assert 'data-result="written"' in admin.get(applied.location).get_data(as_text=True)
+    again = admin.submit(f"{PAGE}/apply", {"token": token, "sha256": sha, "file_name": "county.xlsx"},
+                         form_page=PAGE, follow_redirects=True)
+    assert "no longer kept" in again.get_data(as_text=True) or "不再保留" in again.get_data(as_text=True)
     with county("jiashan") as session:
         user = accounts.find_by_id_number(session, REGISTRANT[0])
         assert user is not None and user.role == "applicant"
@@ -53,3 +64,15 @@ def test_a_bad_line_is_named_on_the_page_and_nothing_is_kept_to_apply(client_as,
 def test_a_reviewer_may_not_import_registrants(client_as):
     reviewer = client_as("jiashan", role="reviewer")
     assert reviewer.get(PAGE).status_code == 403
+
+
+def test_another_kind_of_job_or_another_countys_is_not_shown_here(client_as, county, on_day):
+    on_day(date(2027, 3, 20))
+    admin = client_as("jiashan", role="admin")
+    _upload(admin, _sheets(登记人=REGISTRANTS))
+    with county("jiashan") as session:
+        job = session.scalar(select(Job).where(Job.kind == "exchange.onboarding"))
+    assert admin.get(f"{PAGE}?job={job.id}").status_code == 200
+    assert admin.get(f"{PAGE}?job=abc").status_code == 404
+    other = client_as("haining", role="admin")
+    assert other.get(f"/haining/admin/onboarding?job={job.id}").status_code == 404

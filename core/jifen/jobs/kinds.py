@@ -14,6 +14,7 @@ KINDS: dict[str, tuple[str, object]] = {
     "rules.preview": ("jifen.programs.rule_preview:preview", _l("Preview of a points table change")),
     "points.rescore_preview": ("jifen.points.code_changes:preview", _l("Preview of a rescore after a plugin upgrade")),
     "messages.send": ("jifen.notifications:send_deliveries", _l("Sending messages")),
+    "exchange.onboarding": ("jifen.exchange.onboarding_job:run", _l("Import of county records")),
 }
 
 

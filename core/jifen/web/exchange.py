@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, Response, abort, flash, redirect, request, send_file, url_for
-from flask_babel import gettext as _
-from jifen import clock
+from flask_babel import get_locale, gettext as _
+from jifen import clock, jobs
+from jifen.jobs import work as job_work
 from jifen.text import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -26,9 +27,11 @@ from jifen.programs import rounds as programs
 from jifen.programs import publication
 from jifen.db.session import get_session
 from jifen.exchange import exports, kept_uploads, verifications
+from jifen.exchange.sheet_import import sha256_of, upload_name
 from jifen.exchange.spreadsheets import csv_chunks, write_xlsx
+from jifen.web.loading import get_or_404
 from jifen.identity import accounts
-from jifen.models import ProgramRound, RankingRun
+from jifen.models import Job, ProgramRound, RankingRun
 from jifen.county.context import current_county
 from jifen.web.i18n import current_locale
 from jifen.http.security import limiter, own_departments, public, roles_required
@@ -177,7 +180,7 @@ def published_xlsx(key: str, round_id: int):
 
 # --- a county's existing records (docs/onboarding.md) -------------------------------------------
 
-ONBOARDING_WEB_ROWS = 100  # rows per sheet in one request; larger migrations: several files, or the command line
+ONBOARDING_JOB = "exchange.onboarding"  # the check and the import run as jobs: a county's file is large
 
 
 class OnboardingForm(FlaskForm):
@@ -185,11 +188,27 @@ class OnboardingForm(FlaskForm):
                      validators=[FileRequired(message=_l("Choose a file."))])
 
 
-def _onboarding_page(form, *, report=None, apply_form=None, status=200):
+def _onboarding_page(form, *, job=None, status=200):
+    """The upload form; with ``job``, that check's or import's state, then its report."""
     from jifen.exchange import onboarding
 
-    return render("exchange/onboarding.html", form=form, report=report, apply_form=apply_form,
-                  max_rows=ONBOARDING_WEB_ROWS, max_mb=onboarding.MAX_BYTES // (1024 * 1024)), status
+    result = job.result if job is not None and job.state == "finished" else None
+    language = "en" if current_locale().startswith("en") else "zh_Hans_CN"
+    problems = file_error = None
+    if result:
+        problems = result["problems"].get(language) or []
+        file_error = result["file_error"].get(language)
+    return render("exchange/onboarding.html", form=form, job=job, report=result, problems=problems,
+                  file_error=file_error, error=job_work.error_text(job, str(get_locale())) if job else None,
+                  refresh=job is not None and job.state in ("queued", "running"),
+                  max_rows=onboarding.MAX_ROWS, max_mb=onboarding.MAX_BYTES // (1024 * 1024)), status
+
+
+def _start(session, *, token: str, sha256: str, file_name: str, dry_run: bool):
+    job = jobs.enqueue(session, ONBOARDING_JOB, actor=current_user.actor, target_type="onboarding_import",
+                       params={"token": token, "sha256": sha256, "file_name": file_name, "dry_run": dry_run})
+    session.commit()
+    return redirect(url_for("exchange.import_onboarding", job=job.id), 303)
 
 
 @bp.route("/admin/onboarding", methods=["GET", "POST"])
@@ -199,39 +218,38 @@ def import_onboarding():
     from jifen.exchange import onboarding
 
     form = OnboardingForm()
+    if request.method == "GET" and request.args.get("job"):
+        job = _onboarding_job(request.args.get("job", ""))
+        return _onboarding_page(OnboardingForm(formdata=None), job=job)
     if not form.validate_on_submit():
         return _onboarding_page(form, status=400 if form.is_submitted() else 200)
     data = form.file.data.stream.read(onboarding.MAX_BYTES + 1)
-    name = form.file.data.filename or "onboarding.xlsx"
-    report = onboarding.run_import(get_session(), [(name, data)], actor=current_user.actor, dry_run=True,
-                                   max_rows=ONBOARDING_WEB_ROWS)
-    if report.file_error is not None:
-        form.file.errors = [str(report.file_error)]
-        return _onboarding_page(form, report=report, status=400)
-    token = kept_uploads.keep(data, actor=current_user.actor) if not report.blocked else ""
-    apply_form = None
-    if token:
-        apply_form = ApplyForm()
-        apply_form.token.data, apply_form.sha256.data, apply_form.file_name.data = token, report.sha256, name
-    return _onboarding_page(form, report=report, apply_form=apply_form)
+    if len(data) > onboarding.MAX_BYTES:
+        form.file.errors = [_("The file is larger than %(mb)d MB: split it into several files.",
+                              mb=onboarding.MAX_BYTES // (1024 * 1024))]
+        return _onboarding_page(form, status=400)
+    name = upload_name(form.file.data.filename or "onboarding.xlsx")
+    token = kept_uploads.keep(data, actor=current_user.actor)
+    return _start(get_session(), token=token, sha256=sha256_of(data), file_name=name, dry_run=True)
+
+
+def _onboarding_job(text: str) -> Job:
+    if not text.isdigit():
+        abort(404)
+    job = get_or_404(Job, int(text))
+    if job.kind != ONBOARDING_JOB:
+        abort(404)
+    return job
 
 
 @bp.post("/admin/onboarding/apply")
 @roles_required("admin")
 def apply_onboarding():
-    from jifen.exchange import onboarding
-
     form = ApplyForm()
     if not form.validate_on_submit():
         abort(400)
-    data = kept_uploads.load(form.token.data, form.sha256.data, actor=current_user.actor)
-    if data is None:
+    if kept_uploads.load(form.token.data, form.sha256.data, actor=current_user.actor) is None:
         flash(_("The checked file is no longer kept: upload it again."), "error")
         return redirect(url_for("exchange.import_onboarding"), 303)
-    report = onboarding.run_import(get_session(), [(form.file_name.data or "onboarding.xlsx", data)],
-                                   actor=current_user.actor, max_rows=ONBOARDING_WEB_ROWS)
-    if report.written:
-        kept_uploads.discard(form.token.data, actor=current_user.actor)
-        flash(_("%(n)d registrants imported.", n=len(report.registrants)), "success")
-        return _onboarding_page(OnboardingForm(formdata=None), report=report)
-    return _onboarding_page(OnboardingForm(formdata=None), report=report, status=400)
+    return _start(get_session(), token=form.token.data, sha256=form.sha256.data,
+                  file_name=form.file_name.data or "onboarding.xlsx", dry_run=False)
