@@ -106,3 +106,23 @@ def test_platform_admin_password_can_be_set(cli, client):
     assert cli("users", "platform-password", "ghost", "--password", "New-secret-2027").exit_code != 0
     assert cli("users", "platform-password", "ops", "--password", "New-secret-2027").exit_code == 0
     assert client.submit("/platform/login", {"username": "ops", "password": "New-secret-2027"}).status_code == 302
+
+
+def test_the_command_groups_load_when_used_and_their_help_is_their_own():
+    """`jifen --help` lists every group from its stored first line, without importing it (a CLI that
+    starts at once); the stored line is the group's own."""
+    import subprocess
+    import sys
+
+    from jifen.cli import LAZY_COMMANDS, lazy_command
+
+    for name, (_module, _attribute, short) in LAZY_COMMANDS.items():
+        assert lazy_command(name).get_short_help_str(1000) == short, name
+    probe = ("import sys; from jifen.cli import cli; from click.testing import CliRunner; "
+             "out = CliRunner().invoke(cli, ['--help']).output; "
+             "assert 'ranking' in out and 'Ranking runs' in out, out; "
+             "heavy = [m for m in ('alembic', 'jifen.cli.ranking', 'jifen.cli.exchange', 'jifen.app', 'openpyxl') "
+             "if m in sys.modules]; print(heavy)")
+    listed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.strip() == "[]", listed.stdout

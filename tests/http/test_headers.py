@@ -1,4 +1,5 @@
-"""No browser or proxy keeps a copy of anything personal: every answer but static files is no-store."""
+"""No browser or proxy keeps a copy of anything personal: every answer to someone logged in, but static files,
+is no-store (what an anonymous visitor may share: test_cache_headers.py)."""
 
 from __future__ import annotations
 

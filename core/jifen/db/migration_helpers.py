@@ -6,14 +6,17 @@ row-level security with the county policy (the second wall behind the ORM scopin
 
 from __future__ import annotations
 
-from alembic import op
-
 from jifen.db.session import RLS_SETTING
+
+# ``alembic.op`` is imported in each helper, not at the top: the toolkit re-exports these
+# helpers, and every command of `jifen` that loads the plugins would otherwise import Alembic.
 
 _TENANT_EXPR = f"NULLIF(current_setting('{RLS_SETTING}', true), '')::integer"
 
 
 def tenant_table_created(table: str) -> None:
+    from alembic import op
+
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -24,12 +27,16 @@ def tenant_table_created(table: str) -> None:
 
 
 def tenant_table_dropping(table: str) -> None:
+    from alembic import op
+
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP POLICY IF EXISTS {table}_county ON {table}")
 
 
 def make_append_only(table: str) -> None:
     """Refuse UPDATE and DELETE on ``table`` with triggers (both dialects)."""
+    from alembic import op
+
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute(
@@ -49,6 +56,8 @@ def make_append_only(table: str) -> None:
 
 
 def drop_append_only(table: str) -> None:
+    from alembic import op
+
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")

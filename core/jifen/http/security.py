@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -117,6 +117,21 @@ CSP = (
 
 # What holds no personal data and may be cached: the platform's and a county's static files and theme.
 CACHEABLE_ENDPOINTS = frozenset({"static", "portal.theme_css", "portal.theme_file"})
+# A county's public pages, the same for every anonymous visitor: a reverse proxy may keep them a
+# minute, and revalidate by ETag (docs/deployment.md, "Caching"). Only as an anonymous visitor sees
+# them (see _shareable); to anyone logged in, or whose session changes, they are no-store.
+SHARED_PAGES = frozenset({
+    "platform.index", "portal.landing", "programs.program", "programs.round_page", "programs.published_list",
+    "programs.published_csv", "exchange.published_xlsx", "complaints.answered", "complaints.figures",
+})
+SHARED_MAX_AGE = 60  # seconds; a list published or a plugin switched shows within a minute behind a proxy
+
+
+def _shareable(response) -> bool:
+    """Whether ``response`` is a public page as every anonymous visitor gets it: nothing personal in it,
+    no cookie set by it (a CSRF token, a flash, a language choice), a plain 200 to a GET."""
+    return (request.endpoint in SHARED_PAGES and request.method in ("GET", "HEAD") and response.status_code == 200
+            and not current_user.is_authenticated and not session.modified and "Set-Cookie" not in response.headers)
 
 
 def _headers(response):
@@ -127,9 +142,17 @@ def _headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config["JIFEN_ENV"] == "production":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint not in CACHEABLE_ENDPOINTS:
-        # Pages, the API and files may carry personal data: no browser or proxy keeps a copy.
-        response.headers["Cache-Control"] = "no-store"
+    if request.endpoint in CACHEABLE_ENDPOINTS:
+        return response
+    if _shareable(response):
+        response.headers["Cache-Control"] = f"public, max-age={SHARED_MAX_AGE}"
+        response.vary.update(("Cookie", "Accept-Language"))  # the language follows both
+        if not response.is_streamed:
+            response.add_etag()
+            response.make_conditional(request)
+        return response
+    # Pages, the API and files may carry personal data: no browser or proxy keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

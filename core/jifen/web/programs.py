@@ -75,7 +75,8 @@ def _page(program, values=None, errors=None, status=200):
                   my_offers=[o for o in offers.offers_for_user(session, current_user) if o.round_id in
                              {r.id for r in programs.rounds_of(session, program.key)}] if applicant else [],
                   fields=fields, needs_child=needs_child, values=values or {},
-                  errors=errors or {}, form=EmptyForm()), status
+                  # An anonymous visitor gets no form: no CSRF token in a session, so the page may be shared.
+                  errors=errors or {}, form=EmptyForm() if applicant else None), status
 
 
 @bp.get("/programs/<key>")
@@ -170,7 +171,8 @@ def published_list(key: str, round_id: int):
     return render("portal/published_list.html", program=program, round=found, publication=publication_row, run=run,
                   entries=entries, number=number, typed=typed, not_a_number=not_a_number, standing=standing,
                   sub_quotas=[s for s in subs if s.cutoff is not None], page_size=publication.PAGE_SIZE,
-                  objections_open=publication.in_objection_period(publication_row), form=EmptyForm(),
+                  objections_open=publication.in_objection_period(publication_row),
+                  form=EmptyForm() if _is_applicant() else None,  # only an applicant objects: see program()
                   score_terms=publication.score_terms_of(run), ranking_score=program.ranking_score,
                   chain=chain_text(run.params["tie_breaks"], program)
                   if run is not None and "tie_breaks" in (run.params or {}) else None)
