@@ -17,11 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_DATABASE = "jifen_bench"
-PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
-# As in production, the servers connect as a role that does not own the tables (row-level security applies).
+# Each run makes its own database, named with a random suffix, and drops only that one: two runs on one
+# server never touch each other's data.
+PG_DATABASE_PREFIX = "jifen_bench_"
+# As in production, the servers connect as a role that does not own the tables (row-level security
+# applies). A role belongs to the whole server: runs share it, each granting it on its own database.
 PG_APP_ROLE = "jifen_bench_app"
-PG_APP_URL = f"postgresql+psycopg://{PG_APP_ROLE}@127.0.0.1:5432/{PG_DATABASE}"
+
+
+def _pg_url(database: str, role: str = "postgres") -> str:
+    return f"postgresql+psycopg://{role}@127.0.0.1:5432/{database}"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -76,13 +81,13 @@ def prepared_database():
     use_pg = os.environ.get("BENCH_DATABASE", "").lower() != "sqlite" and postgres_reachable()
     with tempfile.TemporaryDirectory(prefix="jifen-bench-") as tmp:
         instance = os.path.join(tmp, "instance")
+        database = PG_DATABASE_PREFIX + secrets.token_hex(4)
         if use_pg:
-            url = PG_URL
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")  # left over by a killed run
-            _pg_admin(f"CREATE DATABASE {PG_DATABASE}")
+            url = _pg_url(database)
+            _pg_admin(f"CREATE DATABASE {database}")
         else:
             url = f"sqlite:///{os.path.join(tmp, 'jifen_bench.db')}"
-        app_url = PG_APP_URL if use_pg else url
+        app_url = _pg_url(database, PG_APP_ROLE) if use_pg else url
         db = BenchDatabase("postgresql" if use_pg else "sqlite", app_url, _env(app_url, url, instance))
         try:
             _jifen(db.env, "db", "upgrade")
@@ -92,7 +97,7 @@ def prepared_database():
             yield db
         finally:
             if use_pg:
-                _pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+                _pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")  # this run's, and only it
 
 
 def owner_engine(env: dict[str, str]):

@@ -4,7 +4,11 @@ On a freshly prepared database (PostgreSQL when reachable, else SQLite) the run 
 applicants in Jiashan with ``jifen demo-data`` (N from ``BENCH_RANKING_N``, default 100,000; the
 goal is stated for 2,000,000), writes their ledgers with ``jifen points rescore``, then, connected
 as the application's role (row-level security applies), creates one closed ``hukou_transfer`` round
-(quota N/20 split over the towns, second round on) and one application to it per applicant.
+(quota N/20 split over the towns, second round on, capped at 10% of a town's places) and one
+application to it per applicant, like a real round: applicants crowd into the central towns and two
+towns have fewer applicants than places (their places go to the second round), 2% of the applicants
+are married to another applicant (the family rule serves each couple once), and a third are entered
+at a counter in a morning's batch, so equal points and tie-break values leave ties to the lottery. It prints how many of each the run met.
 Then it measures:
 
 (a) **run**: ``jifen ranking run --tenant jiashan ROUND --seed 1`` in its own process, as the
@@ -51,6 +55,12 @@ GOAL_RATIO = 1.5
 GOAL_PEAK_MB = 500
 # The round's sub-quotas: Jiashan's towns and subdistricts; the quota is split evenly over them.
 TOWNS = ("魏塘街道", "罗星街道", "惠民街道", "大云镇", "西塘镇", "干窑镇", "陶庄镇", "姚庄镇", "天凝镇")
+# Like a real round, applicants crowd into the centre: the last two towns draw 0.3% of them each, fewer
+# than their places (the quota is 5% of the applicants, so a town has 0.56% of them in places); the
+# places they leave go to the capped second round.
+TOWN_WEIGHTS = (20, 18, 16, 14, 12, 10, 9.4, 0.3, 0.3)
+COUPLES_PERCENT = 2  # of the applicants, married to another applicant of the round (both applied)
+SECOND_ROUND_CAP = 10  # per cent of a town's own places (Zhongshan 2016)
 WINDOW_DAYS = 30
 BASELINE_TABLE = "bench_rank"
 RESULTS = Path(__file__).resolve().parent / "results" / "ranking.json"
@@ -160,6 +170,7 @@ def _setup_worker(n: int) -> int:
         found = programs.create_round(session, program, {
             "name": "Benchmark round", "opens_on": opens_on.isoformat(), "closes_on": closes_on.isoformat(),
             "quota": quota, "sub_quotas": sub_quotas, "second_round": True,
+            "second_round_cap_percent": SECOND_ROUND_CAP,
         }, actor="bench")
         session.commit()
         round_id = found.id
@@ -173,12 +184,46 @@ def _setup_worker(n: int) -> int:
                 "tenant_id": tenant.id, "id": new_id(), "round_id": round_id, "user_id": user_id,
                 "reference": f"BN-{opens_on.year}-{first + index + 1:06d}",  # numbers as jifen.references gives
                 "sub_quota": town, "fields": {"town": town}, "status": "applied",
-                "applied_at": start + timedelta(seconds=rng.randrange(window_s)),
-            } for index, (user_id, town) in enumerate((u, rng.choice(TOWNS)) for u in user_ids[first:first + INSERT_BATCH])]
+                "applied_at": _applied_at(rng, start, window_s),
+            } for index, (user_id, town) in enumerate(
+                (u, rng.choices(TOWNS, TOWN_WEIGHTS)[0]) for u in user_ids[first:first + INSERT_BATCH])]
             session.connection().execute(table.insert(), rows)  # the transaction is bound to the county
             session.commit()
-    print(json.dumps({"round_id": round_id, "applications": len(user_ids), "quota": quota, "sub_quotas": sub_quotas}))
+        couples = _marry(session, tenant.id, user_ids, rng)
+    print(json.dumps({"round_id": round_id, "applications": len(user_ids), "quota": quota, "sub_quotas": sub_quotas,
+                      "couples": couples}))
     return 0
+
+
+def _applied_at(rng: random.Random, start: datetime, window_s: int) -> datetime:
+    """Most apply online, at any second of the window; a third are entered at a service counter, in the
+    morning's batch (9:00 of a day), so equal points and subtotals there are left to the lottery."""
+    if rng.random() < 1 / 3:
+        return start + timedelta(days=rng.randrange(WINDOW_DAYS + 1), hours=9)
+    return start + timedelta(seconds=rng.randrange(window_s))
+
+
+def _marry(session, tenant_id: int, user_ids: list[int], rng: random.Random) -> int:
+    """Pairs of applicants, COUPLES_PERCENT of them, declare each other as spouse, linked and confirmed
+    as the portal records it; the family rule then serves each couple once. Returns the pairs."""
+    from jifen.db.ids import new_id
+    from jifen.models import FamilyMember
+
+    table = FamilyMember.__table__
+    chosen = rng.sample(user_ids, len(user_ids) * COUPLES_PERCENT // 100 // 2 * 2)
+    pairs = list(zip(chosen[0::2], chosen[1::2]))
+    birth = date(1990, 1, 1)
+    for first in range(0, len(pairs), INSERT_BATCH):
+        rows = []
+        for one, other in pairs[first:first + INSERT_BATCH]:
+            for user_id, spouse in ((one, other), (other, one)):
+                rows.append({"tenant_id": tenant_id, "id": new_id(), "user_id": user_id, "relation": "spouse",
+                             "real_name": "配偶", "id_number_encrypted": b"bench", "birth_date": birth,
+                             "id_number_hash": f"bench-{spouse}", "criminal_record": False,
+                             "linked_user_id": spouse, "link_confirmed": True})
+        session.connection().execute(table.insert(), rows)
+        session.commit()
+    return len(pairs)
 
 
 def _setup(env: dict[str, str], n: int) -> dict:
@@ -217,6 +262,32 @@ def _measure_run(env: dict[str, str], round_id: int) -> dict:
     return {"seconds": round(seconds, 3), "run_id": int(match.group(1)), "inputs": int(fields.get("inputs", 0)),
             "allocated": fields.get("allocated"), "cutoff": fields.get("cutoff"), "digest": fields.get("digest"),
             "peak_rss_mb": round(kib / 1024, 1)}
+
+
+def _shape(env: dict[str, str], run_id: int) -> dict:
+    """What the run had to do besides ranking: couples served once, second-round places, ties the
+    lottery broke (equal points and tie-break values), read as the owner from the stored run."""
+    from sqlalchemy import text
+
+    engine = owner_engine(env)
+    try:
+        with engine.connect() as conn:
+            outcomes = dict(conn.execute(text(
+                "SELECT outcome, count(*) FROM ranking_results WHERE run_id = :run GROUP BY outcome"),
+                {"run": run_id}).all())
+            second = conn.execute(text(
+                "SELECT count(*) FROM ranking_results WHERE run_id = :run AND allocation_round = 2"),
+                {"run": run_id}).scalar()
+            couples = conn.execute(text(
+                "SELECT count(DISTINCT family_key) FROM ranking_inputs WHERE run_id = :run AND family_key IS NOT NULL"),
+                {"run": run_id}).scalar()
+            lottery = conn.execute(text(
+                "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM ranking_inputs WHERE run_id = :run "
+                "GROUP BY points, tb1, tb2, tb3, tb4 HAVING count(*) > 1) AS ties"), {"run": run_id}).scalar()
+    finally:
+        engine.dispose()
+    return {"couples": int(couples), "served_by_spouse": int(outcomes.get("served_by_spouse", 0)),
+            "second_round_places": int(second), "decided_by_lottery": int(lottery)}
 
 
 def _measure_baseline(env: dict[str, str], run_id: int) -> dict:
@@ -259,6 +330,10 @@ def _report(db_kind: str, n: int, prepare: dict, setup: dict, ranking: dict, bas
           f"{len(setup['sub_quotas'])} towns, {setup['applications']} applications; not a goal)")
     print(f"run         {ranking['seconds']:9.2f} s  ({ranking['inputs']} inputs, allocated {ranking['allocated']}, "
           f"cutoff {ranking['cutoff']}; peak RSS {ranking['peak_rss_mb']:.0f} MB)")
+    shape = ranking["shape"]
+    print(f"round shape: {shape['couples']} couples (served once: {shape['served_by_spouse']} spouses not "
+          f"competing), {shape['second_round_places']} second-round places, {shape['decided_by_lottery']} "
+          "applications placed by the lottery among equals")
     print(f"baseline    {baseline['seconds']:9.2f} s  ({baseline['rows']} rows: CREATE TABLE ... AS SELECT row_number() "
           "OVER (...) on the run's snapshot)")
     print(f"ratio run/baseline: {ratio:.2f}")
@@ -309,6 +384,7 @@ def run() -> int:
             ranking = _measure_run(db.env, setup["round_id"])
             if ranking["inputs"] != n:
                 raise BenchFailed(f"the run ranked {ranking['inputs']} applications, not {n}")
+            ranking["shape"] = _shape(db.env, ranking["run_id"])
             print("measuring baseline ...", flush=True)
             baseline = _measure_baseline(db.env, ranking["run_id"])
             if baseline["rows"] != ranking["inputs"]:
