@@ -10,6 +10,7 @@ chooses any department. Another department's or county's item is "not found".
 from __future__ import annotations
 
 import io
+import zipfile
 
 from flask import Blueprint, Response, abort, flash, redirect, request, send_file, url_for
 from flask_babel import get_locale, gettext as _
@@ -227,6 +228,9 @@ def import_onboarding():
     if len(data) > onboarding.MAX_BYTES:
         form.file.errors = [_("The file is larger than %(mb)d MB: split it into several files.",
                               mb=onboarding.MAX_BYTES // (1024 * 1024))]
+        return _onboarding_page(form, status=400)
+    if not zipfile.is_zipfile(io.BytesIO(data)):  # told at once; the lines are checked by the job
+        form.file.errors = [_("This file is not an Excel workbook (.xlsx): save it as one and upload it again.")]
         return _onboarding_page(form, status=400)
     name = upload_name(form.file.data.filename or "onboarding.xlsx")
     token = kept_uploads.keep(data, actor=current_user.actor)

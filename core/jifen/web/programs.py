@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
@@ -25,6 +25,9 @@ from jifen.models import Offer, ProgramApplication, ProgramRound, RankingRun
 from jifen.county.tenancy import bind_tenant, require_tenant
 from jifen.plugin import fields as item_forms
 from jifen.web.forms import EmptyForm
+from jifen.web.i18n import current_locale
+from jifen.web.page_cache import cached_for_anonymous
+from jifen.county.context import current_county
 from jifen.web.tie_break_words import chain_text
 from jifen.http.security import public, roles_required
 from jifen.http.theme import render
@@ -159,11 +162,19 @@ def _is_applicant() -> bool:
 @bp.get("/programs/<key>/rounds/<int:round_id>/list")
 @public
 def published_list(key: str, round_id: int):
-    session = get_session()
     program, found, publication_row, run = _published(key, round_id)
     typed = (request.args.get("number") or "").strip()
-    number = references.normalized(typed) if typed else None
     after = request.args.get("after", default=0, type=int)
+    # A publication's rows never change: the page is rendered once per page, search, language and day
+    # (the objection period ends on a day) for anonymous visitors (jifen.web.page_cache).
+    cache_key = ("published_list", g.tenant, current_locale(), current_county().enabled, clock.today(),
+                 publication_row.id, publication_row.stage, run.id if run else None, after, typed[:40])
+    return cached_for_anonymous(cache_key, lambda: _list_page(program, found, publication_row, run, typed, after))
+
+
+def _list_page(program, found, publication_row, run, typed: str, after: int) -> str:
+    session = get_session()
+    number = references.normalized(typed) if typed else None
     not_a_number = bool(typed) and number is None
     entries = [] if not_a_number else publication.page(session, publication_row, after=max(after, 0), number=number)
     standing = publication.standing_of(session, publication_row, run, current_user) if _is_applicant() else None
