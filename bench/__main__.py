@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import jobs, landing, ranking, rescore
+from bench import cli, jobs, landing, lists, ranking, rescore
 
 BENCHMARKS = {
     "landing": landing.run,
+    "lists": lists.run,
     "rescore": rescore.run,
     "ranking": ranking.run,
     "jobs": jobs.run,
+    "cli": cli.run,
 }
 
 

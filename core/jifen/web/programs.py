@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from jifen import clock, references
 
@@ -21,7 +21,7 @@ from jifen.programs import publication
 from jifen.programs import transparency
 from jifen.ranking import runs as ranking
 from jifen.db.session import get_db, get_session
-from jifen.models import Offer, ProgramApplication, ProgramRound, RankingRun
+from jifen.models import Offer, ProgramApplication, ProgramRound, Publication, RankingRun
 from jifen.county.tenancy import bind_tenant, require_tenant
 from jifen.plugin import fields as item_forms
 from jifen.web.forms import EmptyForm
@@ -147,12 +147,19 @@ def _round(key: str, round_id: int, *, published_when_off: bool = False):
 
 
 def _published(key: str, round_id: int):
-    """The program, the round, its latest publication and the run it shows; 404 before any publication."""
-    program, found = _round(key, round_id, published_when_off=True)
-    publication_row = publication.latest(get_session(), found)
-    if publication_row is None:
+    """The program, the round, its latest publication and the run it shows; 404 before any publication.
+    One statement: the public lists are the county's most read pages."""
+    program = programs.programs(get_session()).get(key) or programs.declared_program(key)  # a list stays readable
+    row = get_session().execute(
+        select(ProgramRound, Publication, RankingRun)
+        .join(Publication, and_(Publication.tenant_id == ProgramRound.tenant_id, Publication.round_id == ProgramRound.id))
+        .outerjoin(RankingRun, and_(RankingRun.tenant_id == Publication.tenant_id, RankingRun.id == Publication.run_id))
+        .where(ProgramRound.id == round_id, ProgramRound.program_key == key)
+        .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1)).first()
+    if program is None or row is None:
         abort(404)
-    return program, found, publication_row, get_session().get(RankingRun, (found.tenant_id, publication_row.run_id))
+    found, publication_row, run = row
+    return program, found, publication_row, run
 
 
 def _is_applicant() -> bool:
