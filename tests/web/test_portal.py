@@ -87,3 +87,28 @@ def test_logged_in_visitors_get_their_own_page_not_a_shared_one(client, make_use
     login(client, make_user("jiashan"))
     personal = client.get("/jiashan/").get_data(as_text=True)
     assert "/jiashan/logout" in personal and personal != anonymous
+
+
+def test_the_county_list_is_rendered_once_and_again_when_a_county_changes(app, client):
+    """The list at / is kept per process for anonymous visitors, and made again when a county is added,
+    removed or changed (its count or latest change differs)."""
+    from jifen.db.session import get_session
+    from jifen.models import Tenant
+    from sqlalchemy import select
+
+    first = client.get("/?lang=zh_Hans_CN").get_data(as_text=True)
+    assert client.get("/").get_data(as_text=True) == client.get("/").get_data(as_text=True)
+    with app.app_context():
+        session = get_session()
+        haining = session.scalar(select(Tenant).where(Tenant.slug == "haining"))
+        before = haining.name_zh
+        haining.name_zh = "海宁市（新）"
+        session.commit()
+    try:
+        again = client.get("/").get_data(as_text=True)
+        assert "海宁市（新）" in again and "海宁市（新）" not in first
+    finally:
+        with app.app_context():
+            session = get_session()
+            session.scalar(select(Tenant).where(Tenant.slug == "haining")).name_zh = before
+            session.commit()
