@@ -112,3 +112,30 @@ def test_the_county_list_is_rendered_once_and_again_when_a_county_changes(app, c
             session = get_session()
             session.scalar(select(Tenant).where(Tenant.slug == "haining")).name_zh = before
             session.commit()
+
+
+def test_a_countys_host_is_kept_a_few_seconds_and_a_host_of_nobody_never(app, client):
+    """By host name a county is found as by path: kept per process a few seconds (jifen.county.lookup),
+    forgotten when the counties are loaded again; a host no county has is looked up every time."""
+    from jifen.county.lookup import forget_tenants
+    from jifen.db.session import get_session
+    from jifen.models import Tenant, TenantHost
+    from sqlalchemy import delete, select
+
+    new_host = {"Host": "jiashan.example.gov.cn"}
+    page = "/programs/hukou_transfer"
+    assert client.get(page, headers=new_host).status_code == 404
+    assert "jiashan.example.gov.cn" not in app.extensions.get("jifen.host_cache", {})
+    with app.app_context():
+        session = get_session()
+        jiashan = session.scalar(select(Tenant).where(Tenant.slug == "jiashan"))
+        session.add(TenantHost(host="jiashan.example.gov.cn", tenant_id=jiashan.id))
+        session.commit()
+    assert client.get(page, headers=new_host).status_code == 200  # at once: "nobody's" was not kept
+    assert app.extensions["jifen.host_cache"]["jiashan.example.gov.cn"][1] == "jiashan"
+    with app.app_context():
+        session = get_session()
+        session.execute(delete(TenantHost).where(TenantHost.host == "jiashan.example.gov.cn"))
+        session.commit()
+        forget_tenants()  # as `jifen tenants load` does
+    assert client.get(page, headers=new_host).status_code == 404

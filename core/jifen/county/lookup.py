@@ -51,3 +51,4 @@ def lookup_tenant(slug: str) -> TenantRef | None:
 
 def forget_tenants() -> None:
     _tenant_cache().clear()
+    current_app.extensions.pop("jifen.host_cache", None)  # jifen.http.tenant_routing's hosts

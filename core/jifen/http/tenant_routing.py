@@ -11,12 +11,14 @@ view runs; an unknown county is a 404, never a fallback to some default county.
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, abort, g
 from sqlalchemy import select
 
 from jifen.models import Tenant, TenantHost
 from jifen.county.folders import SLUG_PATTERN
-from jifen.county.lookup import lookup_tenant
+from jifen.county.lookup import TENANT_CACHE_SECONDS, lookup_tenant
 from jifen.county.tenancy import pop_tenant, push_tenant
 
 _UNPREFIXED = ("/static/",)
@@ -38,10 +40,22 @@ class HostTenantMiddleware:
         return self.wsgi_app(environ, start_response)
 
     def _slug_for_host(self, host: str) -> str | None:
+        """A county's host is kept as its slug is (jifen.county.lookup: a few seconds per process); a host
+        no county has is looked up each time and never kept, so made-up hosts cannot fill the memory."""
+        cache = self.app.extensions.setdefault("jifen.host_cache", {})
+        now = time.monotonic()
+        cached = cache.get(host)
+        if cached is not None and now - cached[0] < TENANT_CACHE_SECONDS:
+            return cached[1]
         with get_db_from(self.app).engine.connect() as conn:
-            return conn.execute(
+            slug = conn.execute(
                 select(Tenant.slug).join(TenantHost, TenantHost.tenant_id == Tenant.id).where(TenantHost.host == host)
             ).scalar()
+        if slug is None:
+            cache.pop(host, None)
+        else:
+            cache[host] = (now, slug)
+        return slug
 
 
 def get_db_from(app: Flask):
