@@ -150,13 +150,15 @@ def _published(key: str, round_id: int):
     """The program, the round, its latest publication and the run it shows; 404 before any publication.
     One statement: the public lists are the county's most read pages."""
     program = programs.programs(get_session()).get(key) or programs.declared_program(key)  # a list stays readable
+    if program is None:  # before any statement: a key no program has (a NUL, say) reaches no database
+        abort(404)
     row = get_session().execute(
         select(ProgramRound, Publication, RankingRun)
         .join(Publication, and_(Publication.tenant_id == ProgramRound.tenant_id, Publication.round_id == ProgramRound.id))
         .outerjoin(RankingRun, and_(RankingRun.tenant_id == Publication.tenant_id, RankingRun.id == Publication.run_id))
         .where(ProgramRound.id == round_id, ProgramRound.program_key == key)
         .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1)).first()
-    if program is None or row is None:
+    if row is None:
         abort(404)
     found, publication_row, run = row
     return program, found, publication_row, run
