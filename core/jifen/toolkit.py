@@ -17,7 +17,7 @@ from __future__ import annotations
 from jifen.plugin.hookspecs import hookimpl
 from jifen.plugin.kinds import (
     AGGREGATES, CATEGORIES, FAMILY_RULES, OFFER_RULES, QUOTA_MODES, EmptySettings, ItemSettings, ProgramSettings,
-    RankingScore, ScoreItemType, ServiceProgram,
+    RankingScore, ScoreItemType, ServiceProgram, budget_leftover_field,
 )
 # Settings that survive upgrades: a schema's settings_version and settings_migrations steps.
 from jifen.plugin.settings_versions import rename_setting
@@ -64,7 +64,7 @@ __all__ = [
     "hookimpl",
     "AGGREGATES", "CATEGORIES", "FAMILY_RULES", "OFFER_RULES", "QUOTA_MODES",
     "EmptySettings", "ItemSettings", "ProgramSettings", "ScoreItemType", "ServiceProgram", "level_points", "level_scorer", "points_for_level",
-    "RankingScore", "rename_setting",
+    "RankingScore", "rename_setting", "budget_leftover_field",
     "PluginTranslations", "translations_in", "lazy_gettext",
     "ApplicantFacts", "Veto", "age_on", "school_year_cutoff", "child_age_problems", "now", "today",
     "ApplicantRecord", "RecordItem", "Relative", "CommitteeSettings", "department_field",

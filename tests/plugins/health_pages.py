@@ -1,5 +1,5 @@
-"""What the health programs' tests share: an identity number for a date of birth, and the text of a page as a
-person reads it."""
+"""What the health programs' tests share: an identity number for a date of birth, the text of a page as a
+person reads it, and a round of centres with a couple ranked."""
 
 from __future__ import annotations
 
@@ -37,3 +37,43 @@ def read_text(html: str) -> str:
     parser = _ReadText()
     parser.feed(html)
     return "\n".join(parser.texts)
+
+
+
+def rank_couple_and_centres(county, make_user, on_day, round_id: int, people: dict, fields, *, ranked_on, seed: int):
+    """Apply ``people`` ({label: (points, centre)}) with confirmed points to the round, marry "husband" and
+    "wife" (each declares the other), rank the round on ``ranked_on``; returns ({label: outcome}, the run)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from jifen import clock, references
+    from jifen.county.tenancy import require_tenant
+    from jifen.models import Application, ProgramApplication, ProgramRound, RankingResult, User
+    from jifen.points import family
+    from jifen.ranking import runs as ranking
+
+    users = {label: make_user("jiashan") for label in people}
+    with county("jiashan") as session:
+        for label, (points, centre) in people.items():
+            session.add(Application(user_id=users[label].id, status="confirmed", total_points=Decimal(points)))
+            session.add(ProgramApplication(
+                reference=references.next_reference(session), round_id=round_id, user_id=users[label].id,
+                sub_quota=centre, fields=fields(centre=centre), applied_at=clock.utcnow()))
+        session.flush()
+        husband = session.scalar(select(User).where(User.id == users["husband"].id))
+        wife = session.scalar(select(User).where(User.id == users["wife"].id))
+        family.add(session, husband, relation="spouse", real_name="妻子", id_number=users["wife"].id_number)
+        family.add(session, wife, relation="spouse", real_name="丈夫", id_number=users["husband"].id_number)
+        session.commit()
+
+        on_day(ranked_on)
+        found = session.get(ProgramRound, (require_tenant().id, round_id))
+        outcome = ranking.run(session, found, actor="test", seed=seed)
+        session.commit()
+        label_of = {u.id: label for label, u in users.items()}
+        user_of = dict(session.execute(select(ProgramApplication.id, ProgramApplication.user_id)
+                                       .where(ProgramApplication.round_id == round_id)).all())
+        results = {label_of[user_of[r.program_application_id]]: r.outcome for r in session.scalars(
+            select(RankingResult).where(RankingResult.run_id == outcome.run_id))}
+    return results, outcome

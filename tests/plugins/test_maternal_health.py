@@ -15,17 +15,14 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from jifen import clock, references
-from jifen.county.tenancy import require_tenant
-from jifen.models import Application, ProgramApplication, ProgramRound, RankingResult, User
+from jifen.models import Application, ProgramApplication, User
 from jifen.points import family
 from jifen.programs import rounds as programs
 from jifen.programs.rounds import ApplicantContext, Spouse
-from jifen.ranking import runs as ranking
 from jifen_plugins import maternal_health
 from jifen_plugins.maternal_health import PROGRAM, MaternalHealthApplication, MaternalHealthSettings, check
 
-from health_pages import id_number, read_text
+from health_pages import id_number, rank_couple_and_centres, read_text
 
 WEITANG, LUOXING, XITANG = "魏塘街道社区卫生服务中心", "罗星街道社区卫生服务中心", "西塘镇社区卫生服务中心"
 SETTINGS = {"threshold": "40", "min_permit_months": 6,
@@ -138,29 +135,8 @@ def test_each_centre_serves_its_best_couples_above_the_threshold_and_a_couple_ta
     round_id = make_round(county, {WEITANG: 2, LUOXING: 2, XITANG: 2})
     people = {"a1": (95, WEITANG), "a2": (90, WEITANG), "a3": (85, WEITANG), "b1": (60, LUOXING),
               "b_low": (35, LUOXING), "husband": (75, XITANG), "wife": (70, XITANG), "c2": (50, XITANG)}
-    users = {label: make_user("jiashan") for label in people}
-    with county("jiashan") as session:
-        for label, (points, centre) in people.items():
-            session.add(Application(user_id=users[label].id, status="confirmed", total_points=Decimal(points)))
-            session.add(ProgramApplication(
-                reference=references.next_reference(session), round_id=round_id, user_id=users[label].id,
-                sub_quota=centre, fields=fields(centre=centre), applied_at=clock.utcnow()))
-        session.flush()
-        husband = session.scalar(select(User).where(User.id == users["husband"].id))
-        wife = session.scalar(select(User).where(User.id == users["wife"].id))
-        family.add(session, husband, relation="spouse", real_name="妻子", id_number=users["wife"].id_number)
-        family.add(session, wife, relation="spouse", real_name="丈夫", id_number=users["husband"].id_number)
-        session.commit()
-
-        on_day(date(2027, 6, 10))
-        found = session.get(ProgramRound, (require_tenant().id, round_id))
-        outcome = ranking.run(session, found, actor="test", seed=11)
-        session.commit()
-        label_of = {u.id: label for label, u in users.items()}
-        user_of = dict(session.execute(select(ProgramApplication.id, ProgramApplication.user_id)
-                                       .where(ProgramApplication.round_id == round_id)).all())
-        results = {label_of[user_of[r.program_application_id]]: r.outcome for r in session.scalars(
-            select(RankingResult).where(RankingResult.run_id == outcome.run_id))}
+    results, outcome = rank_couple_and_centres(county, make_user, on_day, round_id, people, fields,
+                                               ranked_on=date(2027, 6, 10), seed=11)
     assert results == {"a1": "allocated", "a2": "allocated", "a3": "waitlisted", "b1": "allocated",
                        "b_low": "below_threshold", "husband": "allocated", "wife": "served_by_spouse",
                        "c2": "allocated"}

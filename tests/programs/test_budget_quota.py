@@ -355,3 +355,13 @@ def test_many_accepting_and_declining_at_once_never_exceed_the_budget(app, count
         # Every decline passed its money on while a waiting grant fitted it: what is left fits none of them.
         waiting = [ASKED[i] * 1000 for i, app_id in enumerate(ids) if app_id not in amounts]
         assert all(budget - held(session) < amount for amount in waiting)
+
+
+def test_the_toolkits_leftover_field_offers_the_two_rules_in_words():
+    from jifen import toolkit as tk
+
+    field = tk.budget_leftover_field("skip")
+    assert field.load_default == "skip" and set(field.metadata["choices"]) == {"stop", "skip"}
+    assert all(set(names) == {"zh", "en"} for names in field.metadata["choices"].values())
+    with pytest.raises(ValueError, match="stop"):
+        tk.budget_leftover_field("sometimes")

@@ -33,6 +33,20 @@ CATEGORIES = (
 QUOTA_MODES = ("headcount", "cutoff", "threshold", "budget")
 # A budget round, when a grant no longer fits the money left: a smaller one below it may still be paid, or stop.
 BUDGET_LEFTOVER = ("skip", "stop")
+BUDGET_LEFTOVER_NAMES = {
+    "stop": {"zh": "停止：其后申请均不再发放", "en": "Stop: nobody below it is paid"},
+    "skip": {"zh": "跳过：其后金额较小的申请仍可发放", "en": "Skip it: a smaller grant below it may still be paid"},
+}
+
+
+def budget_leftover_field(default: str = "stop") -> ma.fields.String:
+    """A budget program's settings field ``budget_leftover``: the county's rule for its new rounds when
+    a grant no longer fits the money left (docs/ranking.md, "Budget quotas"), drawn as a choice in words."""
+    if default not in BUDGET_LEFTOVER:
+        raise ValueError(f"budget_leftover_field: the default must be one of {BUDGET_LEFTOVER}")
+    return ma.fields.String(load_default=default, validate=ma.validate.OneOf(BUDGET_LEFTOVER), metadata={
+        "label": {"zh": "剩余资金不足以发放某笔补助时", "en": "When a grant no longer fits the money left"},
+        "choices": BUDGET_LEFTOVER_NAMES})
 FAMILY_RULES = (None, "higher_ranked_spouse", "higher_ranked_parent")
 OFFER_RULES = (None, "decline_forfeits", "decline_passes_on")
 

@@ -19,10 +19,6 @@ _l = tk.lazy_gettext
 
 GRADES = ("500", "1000", "2000", "3000")  # yuan a year: common grades of resident pension contributions
 GRADE_NAMES = {grade: {"zh": f"每年 {grade} 元", "en": f"{grade} yuan a year"} for grade in GRADES}
-LEFTOVER_NAMES = {
-    "stop": {"zh": "停止：其后申请均不再发放", "en": "Stop: nobody below it is paid"},
-    "skip": {"zh": "跳过：其后金额较小的申请仍可发放", "en": "Skip it: a smaller grant below it may still be paid"},
-}
 
 
 def _subsidy(grade: str, default: int) -> ma.fields.Decimal:
@@ -43,9 +39,7 @@ class SocialSecuritySubsidySettings(tk.ProgramSettings):
     subsidy_1000 = _subsidy("1000", 250)
     subsidy_2000 = _subsidy("2000", 400)
     subsidy_3000 = _subsidy("3000", 500)
-    budget_leftover = ma.fields.String(load_default="skip", validate=ma.validate.OneOf(tuple(LEFTOVER_NAMES)), metadata={
-        "label": {"zh": "剩余资金不足以发放某笔补贴时", "en": "When a grant no longer fits the money left"},
-        "choices": LEFTOVER_NAMES})
+    budget_leftover = tk.budget_leftover_field("skip")
 
 
 class SubsidyApplication(ma.Schema):

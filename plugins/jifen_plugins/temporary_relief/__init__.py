@@ -24,10 +24,6 @@ NEED_NAMES = {
     "accident_disaster": {"zh": "意外事故或自然灾害", "en": "Accident or natural disaster"},
     "sudden_hardship": {"zh": "其他突发性生活困难", "en": "Other sudden hardship"},
 }
-LEFTOVER_NAMES = {
-    "stop": {"zh": "停止：其后申请均不再发放", "en": "Stop: nobody below it is paid"},
-    "skip": {"zh": "跳过：其后金额较小的申请仍可发放", "en": "Skip it: a smaller grant below it may still be paid"},
-}
 
 
 def _grant(default: int, need: str) -> ma.fields.Decimal:
@@ -44,9 +40,7 @@ class TemporaryReliefSettings(tk.ProgramSettings):
     grant_major_illness = _grant(8000, "major_illness")
     grant_accident_disaster = _grant(5000, "accident_disaster")
     grant_sudden_hardship = _grant(3000, "sudden_hardship")
-    budget_leftover = ma.fields.String(load_default="stop", validate=ma.validate.OneOf(tuple(LEFTOVER_NAMES)), metadata={
-        "label": {"zh": "剩余资金不足以发放某笔救助时", "en": "When a grant no longer fits the money left"},
-        "choices": LEFTOVER_NAMES})
+    budget_leftover = tk.budget_leftover_field("stop")
     income_limit = ma.fields.Integer(load_default=1500, validate=ma.validate.Range(min=0, max=100000), metadata={
         "label": {"zh": "家庭月人均收入上限", "en": "Highest monthly income per household member"},
         "unit": {"zh": "元", "en": "yuan"},
