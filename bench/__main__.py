@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import cli, jobs, landing, lists, ranking, rescore
+from bench import cli, counties, jobs, landing, lists, ranking, rescore
 
 BENCHMARKS = {
     "landing": landing.run,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "ranking": ranking.run,
     "jobs": jobs.run,
     "cli": cli.run,
+    "counties": counties.run,
 }
 
 

@@ -77,12 +77,16 @@ def _check_local(url: str) -> None:
         raise ValueError(f"load is only ever driven at 127.0.0.1, not {url}")
 
 
-def run_load(url: str, settings: LoadSettings, seconds: int | None = None) -> LoadResult:
+def run_load(url: str, settings: LoadSettings, seconds: int | None = None, *, wrk_args: tuple[str, ...] = ()
+             ) -> LoadResult:
+    """``wrk_args``: more of wrk's options (a ``Host`` header, a Lua script); with them wrk is required."""
     _check_local(url)
     seconds = seconds or settings.seconds
     wrk = find_wrk()
     if wrk:
-        return _run_wrk(wrk, url, settings, seconds)
+        return _run_wrk(wrk, url, settings, seconds, wrk_args)
+    if wrk_args:
+        raise RuntimeError("this measurement needs wrk (a header or a script), and wrk could not be installed")
     return _run_python(url, settings, seconds)
 
 
@@ -96,8 +100,8 @@ def _ms(value: str) -> float:
     return float(number) * _UNITS_MS[unit]
 
 
-def _run_wrk(wrk: str, url: str, settings: LoadSettings, seconds: int) -> LoadResult:
-    cmd = [wrk, f"-t{settings.threads}", f"-c{settings.connections}", f"-d{seconds}s", "--latency", url]
+def _run_wrk(wrk: str, url: str, settings: LoadSettings, seconds: int, extra: tuple[str, ...] = ()) -> LoadResult:
+    cmd = [wrk, f"-t{settings.threads}", f"-c{settings.connections}", f"-d{seconds}s", "--latency", *extra, url]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     return parse_wrk(out)
 

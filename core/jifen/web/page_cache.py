@@ -14,7 +14,9 @@ from typing import Callable, Hashable
 from flask import current_app, request, session
 from flask_login import current_user
 
-MAX_PAGES = 512
+# Enough for the landing pages of a thousand counties in two languages, with room for published lists
+# (pages of a few kilobytes: some 15 MB per process when full).
+MAX_PAGES = 4096
 
 
 def _pages() -> OrderedDict:
