@@ -102,3 +102,14 @@ def test_a_programs_application_field_is_drawn_as_a_textarea_too(client_as, open
     page = client_as("jiashan").get("/jiashan/programs/widget_program?lang=en").get_data(as_text=True)
     assert '<textarea id="reasons" name="reasons" rows="5" maxlength="500"' in page
     assert 'id="reasons-count">Up to 500 characters</p>' in page
+
+
+def test_the_shared_field_macro_writes_only_the_attributes_given(client_as):
+    """`field()` of _forms.html: an attribute left out is not written (WTForms would write the word None)."""
+    admin = client_as("jiashan", role="admin")
+    upload = admin.get("/jiashan/admin/onboarding").get_data(as_text=True)
+    assert 'accept=".xlsx' in upload and '="None"' not in upload
+    family = client_as("jiashan").get("/jiashan/me/family").get_data(as_text=True)
+    assert 'id="real_name"' in family and '="None"' not in family
+    refused = admin.submit("/jiashan/admin/onboarding", {}, content_type="multipart/form-data")
+    assert refused.status_code == 400 and 'aria-invalid="true"' in refused.get_data(as_text=True)
