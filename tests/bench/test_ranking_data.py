@@ -32,6 +32,23 @@ def test_the_benchmark_round_has_couples_second_round_places_and_lottery_ties(tm
     assert stored["run"]["shape"]["second_round_places"] == second
 
 
+@pytest.mark.slow
+@pytest.mark.postgres_only
+def test_the_hand_written_script_reproduces_the_run(jifen_database):
+    """bench/ranking_by_hand.sql writes the run's snapshot rows, result rows and digest: the benchmark
+    compares them row for row (it fails otherwise) and prints the ratio of the run to the script."""
+    env = {**os.environ, "BENCH_RANKING_N": "2000"}
+    env.pop("BENCH_DATABASE", None)
+    done = subprocess.run([sys.executable, "-m", "bench", "ranking"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "database: postgresql" in done.stdout
+    assert re.search(r"^by hand\s+[\d.]+ s  \(2000 rows: .*checked\)$", done.stdout, re.MULTILINE), done.stdout
+    assert re.search(r"^ratio run/by hand: [\d.]+$", done.stdout, re.MULTILINE), done.stdout
+    stored = json.loads((REPO / "bench" / "results" / "ranking.json").read_text())
+    assert stored["by_hand"]["identical"] is True and stored["by_hand"]["digest"] == stored["run"]["digest"]
+
+
 def test_each_run_has_its_own_database_and_drops_only_it(monkeypatch):
     from bench import database
 
