@@ -60,8 +60,10 @@ def _rank(session, params: Params, inputs_run: int) -> list[tuple]:
     scratch = RankingRun(round_id=found.round_id, plugin_versions={}, seed=1, params={}, digest="", actor="test")
     session.add(scratch)
     session.flush()
-    allocation.rank_and_allocate(ranking._connection(session, tenant_id), tenant_id, params, inputs_run, scratch.id,
-                                 lambda *args: None)
+    connection = ranking._connection(session, tenant_id)
+    tallied = allocation.rank_and_allocate(connection, tenant_id, params, inputs_run, scratch.id, lambda *args: None)
+    # the tally after a second round is counted from the rows it allocated: as a count of the stored rows
+    assert tallied == allocation.tally(connection, tenant_id, scratch.id)
     rows = session.execute(select(*(getattr(RankingResult, c) for c in RESULT_COLUMNS))
                            .where(RankingResult.run_id == scratch.id)
                            .order_by(RankingResult.program_application_id))

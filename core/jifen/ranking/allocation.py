@@ -265,12 +265,12 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
 # --------------------------------------------------------------------------- after the statement
 
 
-def _second_round(connection: Connection, tenant_id: int, params: "Params", run_id: int, allocated: int,
-                  report: "Progress") -> int:
+def _second_round(connection: Connection, tenant_id: int, params: "Params", run_id: int, tallied: "Tally",
+                  report: "Progress") -> "Tally":
     """Places left over go, in overall order, to competing applications of any sub-quota, but no
     sub-quota takes more than ``floor(cap% x its own quota)`` of them (Zhongshan 2016: 10%).
-    Returns how many it allocated."""
-    left = max(0, params.total_quota - allocated)
+    Returns the tally with them (counted from the rows it allocated, not read again)."""
+    left = max(0, params.total_quota - tallied.counts.get(ALLOCATED, 0))
     caps = {name: (quota * params.second_round_cap_percent) // 100 for name, quota in params.sub_quotas.items()}
     taken = dict.fromkeys(caps, 0)
     open_subs = {name for name, cap in caps.items() if cap > 0}
@@ -279,19 +279,20 @@ def _second_round(connection: Connection, tenant_id: int, params: "Params", run_
     last_position = 0
     while left > 0 and open_subs:
         rows = connection.execute(
-            select(results.c.program_application_id, results.c.sub_quota, results.c.position)
+            select(results.c.program_application_id, results.c.sub_quota, results.c.position, results.c.points)
             .where(result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
                    results.c.sub_quota.in_(sorted(open_subs)), results.c.position > last_position)
             .order_by(results.c.position).limit(READ_BATCH)
         ).all()
         if not rows:
             break
-        for app_id, sub_quota, position in rows:
+        for app_id, sub_quota, position, points in rows:
             last_position = position
             if sub_quota not in open_subs:
                 continue
             picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 2,
                            "b_note": None})
+            tallied = tallied.with_one_more(sub_quota, quantize(points))
             taken[sub_quota] += 1
             left -= 1
             if taken[sub_quota] >= caps[sub_quota]:
@@ -300,7 +301,7 @@ def _second_round(connection: Connection, tenant_id: int, params: "Params", run_
                 break
     set_outcomes(connection, tenant_id, run_id, picked)
     report("second round", len(picked), None)
-    return len(picked)
+    return tallied
 
 
 @dataclass
@@ -316,6 +317,17 @@ class Tally:
     sub_cutoffs: dict[str | None, Decimal] = field(default_factory=dict)
     sub_allocated: dict[str | None, int] = field(default_factory=dict)
     paid: Decimal = Decimal("0")  # a budget round: the grants of the allocated applications, in yuan
+
+    def with_one_more(self, sub_quota: str | None, points: Decimal) -> "Tally":
+        """This tally with one waitlisted application of ``sub_quota`` allocated (a headcount round)."""
+        counts = {**self.counts, ALLOCATED: self.counts.get(ALLOCATED, 0) + 1,
+                  WAITLISTED: self.counts.get(WAITLISTED, 0) - 1}
+        if not counts[WAITLISTED]:
+            del counts[WAITLISTED]
+        low = self.sub_cutoffs.get(sub_quota)
+        sub_cutoffs = {**self.sub_cutoffs, sub_quota: points if low is None else min(low, points)}
+        sub_allocated = {**self.sub_allocated, sub_quota: self.sub_allocated.get(sub_quota, 0) + 1}
+        return Tally(counts, min(sub_cutoffs.values()), sub_cutoffs, sub_allocated, self.paid)
 
 
 def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
@@ -403,8 +415,7 @@ def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", 
         _budget_skips(connection, tenant_id, params, results_run, report)
     tallied = tally(connection, tenant_id, results_run)
     if params.quota_mode == "headcount" and params.sub_quotas and params.second_round:
-        if _second_round(connection, tenant_id, params, results_run, tallied.counts.get(ALLOCATED, 0), report):
-            tallied = tally(connection, tenant_id, results_run)
+        tallied = _second_round(connection, tenant_id, params, results_run, tallied, report)
     _within_quota(params, tallied)
     report("allocated", 0, None)
     return tallied
