@@ -133,18 +133,11 @@ def family_losers(connection: Connection, tenant_id: int, inputs_run: int, terms
 
 def _note_family(connection: Connection, tenant_id: int, params: "Params", run_id: int,
                  losers: dict[int, int]) -> None:
-    """Each spouse served through the other gets a note naming that one's application and position."""
-    rule = params.family_rule or "family"
-    if connection.dialect.name == "postgresql":  # one statement for all of them (20,000 at 2,000,000 applicants)
-        ids = sorted(losers)
-        connection.execute(text("""
-            UPDATE ranking_results r
-            SET note = :rule || ': the family competes with application ' || l.best || ' at position ' || b.position
-            FROM unnest(CAST(:ids AS BIGINT[]), CAST(:bests AS BIGINT[])) AS l (id, best)
-            JOIN ranking_results b ON b.tenant_id = :tenant AND b.run_id = :run AND b.program_application_id = l.best
-            WHERE r.tenant_id = :tenant AND r.run_id = :run AND r.program_application_id = l.id
-        """), {"rule": rule, "ids": ids, "bests": [losers[i] for i in ids], "tenant": tenant_id, "run": run_id})
-        return
+    """Each spouse served through the other gets a note naming that one's application and position.
+
+    Row by row (a batched executemany, each statement one index lookup): one UPDATE joining a list of
+    ids to the run's rows was tried and, without statistics for those rows, planned as a nested loop
+    over all of them (minutes at 200,000)."""
     results = RankingResult.__table__
     ids = sorted(set(losers) | set(losers.values()))
     positions: dict[int, int] = {}
@@ -154,6 +147,7 @@ def _note_family(connection: Connection, tenant_id: int, params: "Params", run_i
             .where(result_filter(results, tenant_id, run_id),
                    results.c.program_application_id.in_(ids[first:first + READ_BATCH]))
         ).all())
+    rule = params.family_rule or "family"
     set_outcomes(connection, tenant_id, run_id, (
         {"b_id": app_id, "b_position": positions[app_id], "b_outcome": SERVED_BY_SPOUSE, "b_round": None,
          "b_note": f"{rule}: the family competes with application {best_id} at position {positions[best_id]}"}
