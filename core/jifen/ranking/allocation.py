@@ -133,11 +133,6 @@ def family_losers(connection: Connection, tenant_id: int, inputs_run: int, terms
 
 def _note_family(connection: Connection, tenant_id: int, params: "Params", run_id: int,
                  losers: dict[int, int]) -> None:
-    """Each spouse served through the other gets a note naming that one's application and position.
-
-    Row by row (a batched executemany, each statement one index lookup): one UPDATE joining a list of
-    ids to the run's rows was tried and, without statistics for those rows, planned as a nested loop
-    over all of them (minutes at 200,000)."""
     results = RankingResult.__table__
     ids = sorted(set(losers) | set(losers.values()))
     positions: dict[int, int] = {}
@@ -169,10 +164,7 @@ def _sub_quotas_of(connection: Connection, tenant_id: int, inputs_run: int) -> l
 
 
 def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
-                   losers: dict[int, int], subs: list[str | None] | None) -> "Tally | None":
-    """Write the results; on PostgreSQL also count them as they are written (``RETURNING`` into the
-    tally's grouping, in the same statement), which saves reading them again. ``subs``: the snapshot's
-    distinct sub-quotas when known (else read here)."""
+                   losers: dict[int, int]) -> None:
     values: dict = {"tenant": tenant_id, "inputs_run": inputs_run, "results_run": results_run,
                     "waitlisted": WAITLISTED, "allocated": ALLOCATED, "served": SERVED_BY_SPOUSE,
                     "below": BELOW_THRESHOLD}
@@ -223,10 +215,7 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
         allocated = "FALSE"
     below_note = ":below_note" if params.threshold is not None else "NULL"
     order = order_sql(connection.dialect.name)
-    if subs is None:
-        subs = _sub_quotas_of(connection, tenant_id, inputs_run)
-    elif len(subs) > ONE_SORT_SUB_QUOTAS:
-        subs = None
+    subs = _sub_quotas_of(connection, tenant_id, inputs_run)
     if subs is not None:  # one sort: each row reads the running counts of its own sub-quota
         positions, competing = [], []
         for i, name in enumerate(subs):
@@ -246,9 +235,7 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
                       "sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER per_sub AS sub_excluded")
         windows = (f"overall AS (ORDER BY {lead}{order} ROWS UNBOUNDED PRECEDING), "
                    f"per_sub AS (PARTITION BY sub_quota ORDER BY {lead}{order} ROWS UNBOUNDED PRECEDING)")
-    counting = connection.dialect.name == "postgresql"
     statement = text(f"""
-        {"WITH written AS (" if counting else ""}
         INSERT INTO ranking_results (tenant_id, run_id, program_application_id, position, sub_quota, sub_position,
                                      points, outcome, allocation_round, note, amount)
         SELECT tenant_id, :results_run, program_application_id, position, sub_quota, sub_position, points,
@@ -269,15 +256,10 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
             ) AS snapshot
             WINDOW {windows}
         ) AS ranked
-        {f"RETURNING outcome, sub_quota, points, amount) {TALLY_SQL} FROM written GROUP BY outcome, sub_quota"
-         if counting else ""}
     """)
     if binds:
         statement = statement.bindparams(*binds)
-    if not counting:
-        connection.execute(statement, values)
-        return None
-    return _tally_of(connection.execute(statement, values).all())
+    connection.execute(statement, values)
 
 
 # --------------------------------------------------------------------------- after the statement
@@ -348,21 +330,14 @@ class Tally:
         return Tally(counts, min(sub_cutoffs.values()), sub_cutoffs, sub_allocated, self.paid)
 
 
-TALLY_SQL = "SELECT outcome, sub_quota, count(*), min(points), sum(amount)"  # what the ranking statement returns
-
-
 def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
     """One pass over the run's results, grouped by outcome and sub-quota."""
     results = RankingResult.__table__
-    return _tally_of(connection.execute(
+    rows = connection.execute(
         select(results.c.outcome, results.c.sub_quota, func.count(results.c.program_application_id),
                func.min(results.c.points), func.sum(results.c.amount))
         .where(result_filter(results, tenant_id, run_id)).group_by(results.c.outcome, results.c.sub_quota)
-    ).all())
-
-
-def _tally_of(rows) -> Tally:
-    """The tally from rows (outcome, sub-quota, count, lowest points, sum of amounts)."""
+    ).all()
     counts: dict[str, int] = {}
     tallied = Tally(counts, None)
     for outcome, sub_quota, count, low, money in rows:
@@ -427,22 +402,18 @@ def _budget_skips(connection: Connection, tenant_id: int, params: "Params", run_
 
 
 def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
-                      report: "Progress", sub_quotas: list[str | None] | None = None) -> Tally:
-    """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``.
-    ``sub_quotas``: the snapshot's distinct sub-quotas, when the snapshot counted them."""
+                      report: "Progress") -> Tally:
+    """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``."""
     losers = family_losers(connection, tenant_id, inputs_run, params.score_terms) if params.family_rule else {}
-    tallied = _insert_ranked(connection, tenant_id, params, inputs_run, results_run, losers, sub_quotas)
+    _insert_ranked(connection, tenant_id, params, inputs_run, results_run, losers)
     report("ranked", 0, None)
-    if losers:  # notes only: the statement gave these their outcome
+    if losers:
         _note_family(connection, tenant_id, params, results_run, losers)
     if params.quota_mode == "cutoff":
         _cutoff(connection, tenant_id, params, results_run)
-        tallied = None
     if params.quota_mode == "budget" and params.budget_leftover == "skip":
         _budget_skips(connection, tenant_id, params, results_run, report)
-        tallied = None
-    if tallied is None:  # outcomes changed after the statement, or SQLite (no counting while writing)
-        tallied = tally(connection, tenant_id, results_run)
+    tallied = tally(connection, tenant_id, results_run)
     if params.quota_mode == "headcount" and params.sub_quotas and params.second_round:
         tallied = _second_round(connection, tenant_id, params, results_run, tallied, report)
     _within_quota(params, tallied)

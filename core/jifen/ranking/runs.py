@@ -271,8 +271,8 @@ def run(
         session.add(record)
         session.flush()
         connection = _connection(session, tenant.id)
-        count, subs = _snapshot(session, connection, tenant.id, found, params, record.id, seed, rules_override, report)
-        tallied = rank_and_allocate(connection, tenant.id, params, record.id, record.id, report, subs)
+        count = _snapshot(session, connection, tenant.id, found, params, record.id, seed, rules_override, report)
+        tallied = rank_and_allocate(connection, tenant.id, params, record.id, record.id, report)
         cutoff = quantize(params.threshold) if params.quota_mode == "threshold" else tallied.cutoff
         subs = sub_quota_outcomes(params, tallied)
         counts = tallied.counts
@@ -346,17 +346,16 @@ def make_current(session: Session, run: RankingRun, actor: str) -> RankingRun:
 
 
 def _snapshot(session: Session, connection: Connection, tenant_id: int, found: ProgramRound, params: Params,
-              run_id: int, seed: int, rules_override: Rules | None, report: Progress) -> tuple[int, list | None]:
-    """In one statement when the stored points suffice, else through the scoring function. Returns the
-    number of rows and their distinct sub-quotas when the statement counted them (else None)."""
+              run_id: int, seed: int, rules_override: Rules | None, report: Progress) -> int:
+    """In one statement when the stored points suffice, else through the scoring function."""
     frozen = found.rule_version
     if rules_override is None and not needs_python(connection, tenant_id, found.id, frozen):
         report("snapshot", 0, None)
         floor = rules_of_version(session, frozen, county_item_types(session)).floor if frozen is not None else None
-        count, subs = snapshot_in_sql(connection, tenant_id, found, params, run_id, seed, floor)
+        count = snapshot_in_sql(connection, tenant_id, found, params, run_id, seed, floor)
         report("snapshot", count, count)
-        return count, subs
-    return snapshot_in_python(session, connection, tenant_id, found, params, run_id, seed, rules_override, report), None
+        return count
+    return snapshot_in_python(session, connection, tenant_id, found, params, run_id, seed, rules_override, report)
 
 
 # --------------------------------------------------------------------------- step 5: digest, counts, moves
@@ -386,18 +385,9 @@ def _digest(connection: Connection, tenant_id: int, run_id: int, digest_format: 
 
 
 def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
-    """PostgreSQL builds the lines and hashes them itself: no result row leaves the database.
-
-    The run's rows were written moments before and the planner has no statistics for them: it would
-    look each application up by its key, a nested loop of random reads (11 s at 2,000,000). One hash
-    join with the round's applications reads both once (4-5 s), so nested loops are off for this
-    statement only, and set back as they were.
-    """
+    """PostgreSQL builds the lines and hashes them itself: no result row leaves the database."""
     named = "a.reference" if digest_format == BY_REFERENCE else "r.program_application_id"
-    before = connection.execute(text("SELECT current_setting('enable_nestloop')")).scalar()
-    connection.execute(text("SELECT set_config('enable_nestloop', 'off', true)"))
-    try:
-        return connection.execute(text(f"""
+    return connection.execute(text(f"""
         SELECT encode(sha256(convert_to(coalesce(string_agg(
                    r.position || ',' || {named} || ',' || r.points || ',' || r.outcome || ','
                    || coalesce(CAST(r.allocation_round AS TEXT), '') || coalesce(',' || CAST(r.amount AS TEXT), '')
@@ -405,11 +395,8 @@ def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int, digest_f
                'UTF8')), 'hex')
         FROM ranking_results r
         JOIN program_applications a ON a.tenant_id = r.tenant_id AND a.id = r.program_application_id
-        WHERE r.tenant_id = :tenant AND r.run_id = :run AND a.tenant_id = :tenant
-          AND a.round_id = (SELECT round_id FROM ranking_runs WHERE tenant_id = :tenant AND id = :run)
+        WHERE r.tenant_id = :tenant AND r.run_id = :run
     """), {"tenant": tenant_id, "run": run_id}).scalar()
-    finally:
-        connection.execute(text("SELECT set_config('enable_nestloop', :before, true)"), {"before": before})
 
 
 def _digest_in_python(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:

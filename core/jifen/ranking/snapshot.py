@@ -284,12 +284,9 @@ def needs_python(connection: Connection, tenant_id: int, round_id: int, frozen: 
 
 
 def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound, params: "Params", run_id: int,
-                    seed: int, floor: Decimal | None) -> tuple[int, list[str | None] | None]:
+                    seed: int, floor: Decimal | None) -> int:
     """The snapshot as one ``INSERT ... SELECT``; the same rows as :func:`snapshot_in_python` when
-    :func:`needs_python` is False. ``floor``: the frozen rule version's floor on totals, if any.
-
-    Returns the number of rows and, on PostgreSQL, the distinct sub-quotas among them, counted as the
-    rows are written (``RETURNING`` into a grouping, one statement), which the ranking statement needs."""
+    :func:`needs_python` is False. ``floor``: the frozen rule version's floor on totals, if any."""
     pa, ap, le, fm = (ProgramApplication.__table__, Application.__table__, LedgerEntry.__table__,
                       FamilyMember.__table__)
     frozen = found.rule_version
@@ -364,12 +361,8 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     if sums:
         rows = rows.outerjoin(ledger, and_(ledger.c.application_id == ap.c.id, ledger.c.rule_version == version))
     inputs = RankingInput.__table__
-    insert = inputs.insert().from_select(
+    result = connection.execute(inputs.insert().from_select(
         ["tenant_id", "run_id", "program_application_id", "user_id", "sub_quota", "family_key", "points",
-         "tb1", "tb2", "tb3", "tb4", "lottery", *(["program_score"] if own_score else []), "amount"], rows)
-    if connection.dialect.name == "postgresql":
-        written = insert.returning(inputs.c.sub_quota).cte("written")
-        counted = connection.execute(select(written.c.sub_quota, func.count()).group_by(written.c.sub_quota)).all()
-        return sum(count for _, count in counted), [sub for sub, _ in counted]
-    result = connection.execute(insert, execution_options={"preserve_rowcount": True})
-    return result.rowcount, None
+         "tb1", "tb2", "tb3", "tb4", "lottery", *(["program_score"] if own_score else []), "amount"], rows),
+        execution_options={"preserve_rowcount": True})
+    return result.rowcount
