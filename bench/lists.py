@@ -7,9 +7,10 @@ benchmark's round), ranks it with ``jifen ranking run``, makes the run current a
 provisional list. Beyond ``BENCH_RANKING_SCORED`` applicants (default 100,000) the rest are copies made
 in SQL, as the ranking benchmark makes them (PostgreSQL only). Then, one server, the same load for each
 path: the landing page ``/jiashan/``, the list's first page, the page at row 1,000,000 (or the middle
-of a shorter list), its last page (``?after=``: keyset) and a search by reference number. Figures:
-req/s of each and the ratios against the landing page (goal: each list path at least 0.5), and the
-deep and last pages against the first (goal: each costs at most 1.2 times the first).
+of a shorter list), its last page (``?after=``: keyset), a search by reference number, and the public
+API's list endpoint at its start and at the deep row. Figures: req/s of each and the ratios against
+the landing page (goal: each list path at least 0.5), and the deep and last pages against the first
+(goal: each costs at most 1.2 times the first).
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ def _publish_worker(round_id: int, run_id: int) -> int:
         some = session.scalar(select(ProgramApplication.reference).where(ProgramApplication.round_id == round_id)
                               .order_by(ProgramApplication.reference.desc()).limit(1))
         base = f"/{TENANT}/programs/{found.program_key}/rounds/{round_id}/list"
+        api = f"/{TENANT}/api/v1/programs/{found.program_key}/rounds/{round_id}/list?limit={page}"
     print(json.dumps({"first": base, "deep": f"{base}?after={deep}", "deep_row": row, "last": f"{base}?after={after}",
-                      "search": f"{base}?number={some}", "rows": last}))
+                      "search": f"{base}?number={some}", "api": api, "api_deep": f"{api}&after={deep}", "rows": last}))
     return 0
 
 
@@ -95,9 +97,10 @@ def _report(db_kind: str, n: int, rows: int, deep_row: int, settings: load.LoadS
         lat = ", ".join(f"{k} {v:.2f} ms" for k, v in r.latency_ms.items())
         print(f"{name:8s} {r.requests_per_second:10.1f} req/s  ({r.requests} requests in {r.seconds:.1f} s; {lat})")
     ratios = {name: (results[name].requests_per_second / landing if landing else 0.0)
-              for name in ("first", "deep", "last", "search")}
-    costs = {name: (results["first"].requests_per_second / results[name].requests_per_second
-                    if results[name].requests_per_second else 0.0) for name in ("deep", "last")}
+              for name in ("first", "deep", "last", "search", "api", "api_deep")}
+    costs = {name: (results[base].requests_per_second / results[name].requests_per_second
+                    if results[name].requests_per_second else 0.0)
+             for name, base in (("deep", "first"), ("last", "first"), ("api_deep", "api"))}
     print(f"load generator: {results['landing'].generator}; list of {rows} rows; deep page at row {deep_row}")
     passed = {}
     for name, ratio in ratios.items():
@@ -105,7 +108,7 @@ def _report(db_kind: str, n: int, rows: int, deep_row: int, settings: load.LoadS
         passed[name] = ratio >= GOAL_LIST
         report.goal(f"{name} >= {GOAL_LIST} of the landing page", passed[name], missed="BELOW GOAL")
     for name, cost in costs.items():
-        print(f"cost of the {name} page / the first: {cost:.3f}")
+        print(f"cost of the {name} page / the first{' of the API' if name.startswith('api') else ''}: {cost:.3f}")
         passed[f"{name}_cost"] = cost <= GOAL_DEPTH
         report.goal(f"{name} page within {GOAL_DEPTH} x the first", passed[f"{name}_cost"], missed="BELOW GOAL")
     depth = costs["last"]
@@ -138,7 +141,8 @@ def run() -> int:
             published = _publish(db.env, setup["round_id"], ranked["run_id"])
             vacuum(db.env)  # statistics for the run's rows, as autovacuum gives a live database
             paths = {"landing": "/jiashan/", "first": published["first"], "deep": published["deep"],
-                     "last": published["last"], "search": published["search"]}
+                     "last": published["last"], "search": published["search"], "api": published["api"],
+                     "api_deep": published["api_deep"]}
             results = _measure(db, settings, paths)
     except (servers.ServerFailed, BenchFailed) as exc:
         print(f"FAILED: {exc}", file=sys.stderr)

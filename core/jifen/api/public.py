@@ -20,6 +20,7 @@ from jifen.api import schemas
 from jifen.api.errors import ApiError
 from jifen.api.operations import operation
 from jifen.api.pagination import PageArgs, after_in, envelope, page_of
+from jifen.http.kept import kept
 from jifen.db.session import get_session
 from jifen.models import ProgramRound, RankingRun, Tenant
 from jifen.points.rules import county_item_types, preview_rules
@@ -138,7 +139,14 @@ def published_page(found: ProgramRound, args: dict) -> dict:
     pub = publication.latest(session, found)
     if pub is None:
         raise ApiError(404, "Nothing is published for this round yet.")
-    run = session.get(RankingRun, (found.tenant_id, pub.run_id))
+    # A publication's rows never change: each page of it is read once per process (jifen.web.page_cache).
+    key = ("api list", found.tenant_id, pub.id, args.get("number"), args.get("after"), args["limit"])
+    found_page, published = kept(key, lambda: _published_page(session, pub, args))
+    return {**found_page.as_dict(), "publication": published}  # the next link follows this request's query
+
+
+def _published_page(session, pub, args: dict):
+    run = session.get(RankingRun, (pub.tenant_id, pub.run_id))
     if args.get("number") is not None:
         number = references.normalized(args["number"])
         if number is None:
@@ -154,7 +162,7 @@ def published_page(found: ProgramRound, args: dict) -> dict:
             raise ApiError(422, details={"after": ["Not a cursor of this list."]}) from None
         entries = publication.page(session, pub, after=max(after, 0), size=args["limit"] + 1)
         found_page = page_of(entries, args["limit"], lambda e: str(e.position))
-    return {**found_page.as_dict(), "publication": publication_dict(pub, run)}
+    return found_page, publication_dict(pub, run)
 
 
 @bp.get("/programs/<key>/rounds/<int(max=9223372036854775807):round_id>/list")
