@@ -18,7 +18,7 @@ from bench import load, servers
 from bench.database import prepared_database
 
 PATH = "/jiashan/"
-GOAL = 0.5
+GOAL = 0.7  # of the bare page (the performance issue; the house issue asked 0.5)
 WARMUP_SECONDS = 2
 RESULTS = Path(__file__).resolve().parent / "results" / "landing.json"
 APPS = {  # name -> gunicorn app spec (both read DATABASE_URL etc. from the environment)
