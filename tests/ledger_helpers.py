@@ -1,10 +1,13 @@
-"""Confirmed points written straight into the ledger, for tests that rank many applicants by given totals."""
+"""Confirmed points written straight into the ledger, and couples declared both ways, for tests that rank
+applicants by given totals."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from jifen.models import Application, DeclaredItem, LedgerEntry
+from sqlalchemy import select
+
+from jifen.models import Application, DeclaredItem, LedgerEntry, User
 from jifen.models.application import CONFIRMED, ITEM_VERIFIED
 
 
@@ -22,3 +25,14 @@ def confirmed_points(session, user_id: int, version: int, points) -> Application
                             category="personal_quality", rule_version=version, points=Decimal(points),
                             raw_points=Decimal(points)))
     return application
+
+
+def declare_spouses(session, first, second, names=("妻子", "丈夫")) -> None:
+    """``first`` and ``second`` (test users) each declare the other as spouse: a confirmed couple
+    (jifen.points.family.spouse_of). ``names``: how each names the other."""
+    from jifen.points import family
+
+    one = session.scalar(select(User).where(User.id == first.id))
+    other = session.scalar(select(User).where(User.id == second.id))
+    family.add(session, one, relation="spouse", real_name=names[0], id_number=second.id_number)
+    family.add(session, other, relation="spouse", real_name=names[1], id_number=first.id_number)

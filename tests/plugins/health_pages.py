@@ -49,9 +49,9 @@ def rank_couple_and_centres(county, make_user, on_day, round_id: int, people: di
 
     from jifen import clock, references
     from jifen.county.tenancy import require_tenant
-    from jifen.models import Application, ProgramApplication, ProgramRound, RankingResult, User
-    from jifen.points import family
+    from jifen.models import Application, ProgramApplication, ProgramRound, RankingResult
     from jifen.ranking import runs as ranking
+    from tests.ledger_helpers import declare_spouses
 
     users = {label: make_user("jiashan") for label in people}
     with county("jiashan") as session:
@@ -61,10 +61,7 @@ def rank_couple_and_centres(county, make_user, on_day, round_id: int, people: di
                 reference=references.next_reference(session), round_id=round_id, user_id=users[label].id,
                 sub_quota=centre, fields=fields(centre=centre), applied_at=clock.utcnow()))
         session.flush()
-        husband = session.scalar(select(User).where(User.id == users["husband"].id))
-        wife = session.scalar(select(User).where(User.id == users["wife"].id))
-        family.add(session, husband, relation="spouse", real_name="妻子", id_number=users["wife"].id_number)
-        family.add(session, wife, relation="spouse", real_name="丈夫", id_number=users["husband"].id_number)
+        declare_spouses(session, users["husband"], users["wife"])
         session.commit()
 
         on_day(ranked_on)

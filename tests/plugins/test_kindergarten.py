@@ -22,6 +22,7 @@ from jifen.models import Application, ProgramApplication, ProgramRound, RankingR
 from jifen.programs.rounds import ApplicantContext, Child
 from jifen.county.tenancy import require_tenant
 from jifen.county.folders import read_spec
+from tests.ledger_helpers import declare_spouses
 from jifen_plugins.kindergarten import PROGRAM, KindergartenApplication, KindergartenSettings, check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,10 +187,7 @@ def test_places_are_allocated_per_kindergarten_and_parents_compete_once(county, 
                                            fields={"child_name": "小红", "kindergarten": kindergarten},
                                            applied_at=clock.utcnow()))
         session.flush()
-        father = session.scalar(select(User).where(User.id == users["father"].id))
-        mother = session.scalar(select(User).where(User.id == users["mother"].id))
-        family.add(session, father, relation="spouse", real_name="妈妈", id_number=users["mother"].id_number)
-        family.add(session, mother, relation="spouse", real_name="爸爸", id_number=users["father"].id_number)
+        declare_spouses(session, users["father"], users["mother"], names=("妈妈", "爸爸"))
         session.commit()
 
         on_day(date(2027, 6, 10))

@@ -23,6 +23,7 @@ from jifen.models import Application, ProgramApplication, ProgramRound, RankingR
 from jifen.programs.rounds import ApplicantContext, Child, Spouse
 from jifen.county.tenancy import require_tenant
 from jifen.county.folders import read_spec
+from tests.ledger_helpers import declare_spouses
 from jifen_plugins.resident_medical_insurance import (
     PROGRAM, MedicalInsuranceApplication, ResidentMedicalInsuranceSettings, check,
 )
@@ -170,10 +171,7 @@ def test_everyone_at_or_above_the_threshold_is_allocated_and_nobody_below(county
             session.add(ProgramApplication(reference=references.next_reference(session), round_id=round_id, user_id=users[label].id, applied_at=clock.now(),
                                            fields=fields("self")))
         session.flush()
-        husband = session.scalar(select(User).where(User.id == users["husband"].id))
-        wife = session.scalar(select(User).where(User.id == users["wife"].id))
-        family.add(session, husband, relation="spouse", real_name="妻子", id_number=users["wife"].id_number)
-        family.add(session, wife, relation="spouse", real_name="丈夫", id_number=users["husband"].id_number)
+        declare_spouses(session, users["husband"], users["wife"])
         session.commit()
 
         found = session.get(ProgramRound, (require_tenant().id, round_id))
