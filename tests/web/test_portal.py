@@ -139,3 +139,20 @@ def test_a_countys_host_is_kept_a_few_seconds_and_a_host_of_nobody_never(app, cl
         session.commit()
         forget_tenants()  # as `jifen tenants load` does
     assert client.get(page, headers=new_host).status_code == 404
+
+
+def test_a_changed_start_date_shows_on_the_next_request(client, county):
+    """The landing page is kept per process, under the county's plugins revision: a change to a plugin's
+    settings (not only a switch) is a new page at once."""
+    from jifen.county.switching import set_plugin_enabled
+
+    page = client.get("/haining/").get_data(as_text=True)
+    assert 'data-coming="2027-09-01"' in page
+    with county("haining") as session:
+        from jifen.county.context import current_county
+
+        settings = current_county(session).settings_of("hukou_transfer")
+        set_plugin_enabled(session, "hukou_transfer", True, actor="test", settings={**settings, "start_on": "2027-10-01"})
+        session.commit()
+    page = client.get("/haining/").get_data(as_text=True)
+    assert 'data-coming="2027-10-01"' in page and 'data-coming="2027-09-01"' not in page

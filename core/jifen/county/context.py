@@ -5,6 +5,12 @@ first time anything asks for it: the tenant, its enabled plugins, their hook cal
 types and the programs they declare. Nothing else reads enablement or builds hook callers. Switching
 a plugin inside the binding (an administrator's request, a test) forgets it, so the next question
 sees the change; other bindings see it when they are next made, as the next request does.
+
+Each process keeps the context it made for a county and gives it to the next binding as long as the
+county's plugins revision (``tenants.plugins_revision``, changed by the database with every write to
+its plugin switches and settings, never back to an earlier value) is the one it was made at. A request
+therefore reads one number, outside any transaction, instead of every plugin's settings; a plugin
+switched on any server still shows on the next request.
 """
 
 from __future__ import annotations
@@ -12,13 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from jifen.county.enablement import StoredSettings, current_settings, read_enablement
-from jifen.county.tenancy import TenantRef, binding_context, require_tenant
+from jifen.county.tenancy import PLUGINS_CHANGED, TenantRef, binding_context, require_tenant
+from jifen.models import Tenant
 from jifen.plugin.kinds import ScoreItemType, ServiceProgram
 from jifen.plugin import settings_versions
-from jifen.plugin.manager import CountyHooks, catalog, county_programs, county_score_items, plugin_of
+from jifen.plugin.manager import CountyHooks, catalog, catalog_generation, county_programs, county_score_items, plugin_of
 from jifen.plugin.settings_versions import SettingsUnavailable
 
 
@@ -29,6 +39,9 @@ class County:
     tenant: TenantRef
     enabled: frozenset[str]
     stored: dict[str, StoredSettings] = field(default_factory=dict, compare=False)  # plugin name -> as stored
+    # The county's plugins revision it was read at (None: made for a given set, never read): a key for
+    # what depends on the plugins and their settings, such as a kept page.
+    revision: int | None = field(default=None, compare=False)
     hooks: CountyHooks = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -116,15 +129,58 @@ def current_county(session: Session | None = None) -> County:
         from jifen.db.session import get_session  # the application context's session
 
         session = get_session()
-    enabled, stored = read_enablement(session)
-    made = County(tenant=tenant, enabled=enabled, stored=stored)
+    made = _county_of(session, tenant, may_keep=found is not PLUGINS_CHANGED)
     binding_context.set(made)
     return made
 
 
+# Per database engine: county id -> (plugins revision, catalog generation, the context made then).
+_kept: WeakKeyDictionary[Engine, dict[int, tuple[int, int, County]]] = WeakKeyDictionary()
+
+
+def _county_of(session: Session, tenant: TenantRef, *, may_keep: bool) -> County:
+    """The process's kept context when the county's plugins revision is still the one it was made at;
+    else one read through ``session`` (and kept). Not kept: after this binding changed the plugins."""
+    bind = session.get_bind()
+    kept = _kept.setdefault(bind, {}) if may_keep and isinstance(bind, Engine) else None
+    if kept is None:
+        return _read(session, tenant, session.connection().execute(_revision_of(tenant)).scalar())
+    revision = _plugins_revision(session, bind, tenant)
+    generation = catalog_generation()
+    found = kept.get(tenant.id)
+    if found is not None and found[:2] == (revision, generation) and found[2].tenant == tenant:
+        return found[2]
+    # Read after the revision: the rows are at least as new as it says, so a newer revision is never
+    # taken for them (at worst a later request reads them once more).
+    made = _read(session, tenant, revision)
+    kept[tenant.id] = (revision, generation, made)
+    return made
+
+
+def _read(session: Session, tenant: TenantRef, revision: int | None) -> County:
+    enabled, stored = read_enablement(session)
+    return County(tenant=tenant, enabled=enabled, stored=stored, revision=revision)
+
+
+def _revision_of(tenant: TenantRef):
+    return select(Tenant.plugins_revision).where(Tenant.id == tenant.id)
+
+
+def _plugins_revision(session: Session, engine: Engine, tenant: TenantRef) -> int | None:
+    """The county's plugins revision: through the session when it is in a transaction (it sees its own
+    changes: the triggers have changed the revision), else on a short connection of its own without a
+    transaction (one round trip, no BEGIN, no row-level security setting: ``tenants`` has none)."""
+    query = _revision_of(tenant)
+    if session.in_transaction():
+        return session.connection().execute(query).scalar()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(query).scalar()
+
+
 def forget_county() -> None:
-    """Drop the binding's context (its plugins changed); the next :func:`current_county` makes it again."""
-    binding_context.set(None)
+    """Drop the binding's context (its plugins changed); the next :func:`current_county` reads it again
+    through the binding's session, which sees the change before it is committed."""
+    binding_context.set(PLUGINS_CHANGED)
 
 
 def county_for(tenant: TenantRef, enabled: frozenset[str]) -> County:

@@ -13,7 +13,7 @@ from jifen.models import PluginEnablement
 from jifen.plugin import settings_versions
 from jifen.plugin.manager import catalog, require_installed
 from jifen.plugin.settings_versions import newest_schema
-from jifen.county.tenancy import binding_context, require_tenant
+from jifen.county.tenancy import PLUGINS_CHANGED, binding_context, require_tenant
 
 
 class InvalidPluginSettings(ValueError):
@@ -125,7 +125,7 @@ def store_enablement(
         action = ("plugin.enabled" if enabled else "plugin.disabled") if switched else "plugin.settings_changed"
         details = {"before": before_settings, "after": cleaned} if settings_changed else {}
         audit.record(session, action, actor=actor, target_type="plugin", target_id=name, details=details)
-        binding_context.set(None)  # the County context of this binding is out of date
+        binding_context.set(PLUGINS_CHANGED)  # the County context of this binding is out of date
     return changed
 
 

@@ -40,6 +40,9 @@ class TenantRef:
 _current: ContextVar[TenantRef | None] = ContextVar("jifen_tenant", default=None)
 # The binding's County context (jifen.county.context), made on first use; every bind starts it empty.
 binding_context: ContextVar[object | None] = ContextVar("jifen_county", default=None)
+# What binding_context holds once the binding changed its county's plugins: read them again through
+# the binding's own session (its change is not committed yet), not from what the process keeps.
+PLUGINS_CHANGED = object()
 
 
 def current_tenant() -> TenantRef | None:

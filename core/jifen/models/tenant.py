@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jifen.db.session import Base, utcnow
@@ -25,6 +25,9 @@ class Tenant(Base):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Changed by the database (triggers, core_0024) with every change to the county's plugin switches and
+    # settings, never to a value it had before: the processes' kept County contexts are checked against it.
+    plugins_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     hosts: Mapped[list["TenantHost"]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan", order_by="TenantHost.host"

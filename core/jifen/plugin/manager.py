@@ -285,7 +285,17 @@ def plugin_of(key: str) -> str | None:
     return None
 
 
+_generation = 0
+
+
+def catalog_generation() -> int:
+    """Changes whenever the registered plugins change (what a kept County context was made with)."""
+    return _generation
+
+
 def _invalidate() -> None:
+    global _generation
+    _generation += 1
     _catalog.cache_clear()
     _subset_caller.cache_clear()
     _county_declarations.cache_clear()

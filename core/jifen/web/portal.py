@@ -21,7 +21,8 @@ bp = Blueprint("portal", __name__)
 @public
 def landing():
     today = clock.today()
-    key = ("landing", g.tenant, current_locale(), current_county().enabled, today)
+    # The revision: the page shows what the plugins' settings say too (a program's start date).
+    key = ("landing", g.tenant, current_locale(), current_county().revision, today)
     return cached_for_anonymous(key, lambda: _landing(today))
 
 
