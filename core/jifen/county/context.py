@@ -20,9 +20,10 @@ from functools import cached_property
 
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
+from jifen.db.outside_transaction import value_outside_transaction
 from jifen.county.enablement import StoredSettings, current_settings, read_enablement
 from jifen.county.tenancy import PLUGINS_CHANGED, TenantRef, binding_context, require_tenant
 from jifen.models import Tenant
@@ -162,19 +163,21 @@ def _read(session: Session, tenant: TenantRef, revision: int | None) -> County:
     return County(tenant=tenant, enabled=enabled, stored=stored, revision=revision)
 
 
+# Built once: building a select costs more than the round trip it makes on a page served from memory.
+_REVISION = select(Tenant.plugins_revision).where(Tenant.id == bindparam("tenant_id"))
+
+
 def _revision_of(tenant: TenantRef):
-    return select(Tenant.plugins_revision).where(Tenant.id == tenant.id)
+    return _REVISION.params(tenant_id=tenant.id)
 
 
 def _plugins_revision(session: Session, engine: Engine, tenant: TenantRef) -> int | None:
     """The county's plugins revision: through the session when it is in a transaction (it sees its own
     changes: the triggers have changed the revision), else on a short connection of its own without a
     transaction (one round trip, no BEGIN, no row-level security setting: ``tenants`` has none)."""
-    query = _revision_of(tenant)
     if session.in_transaction():
-        return session.connection().execute(query).scalar()
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(query).scalar()
+        return session.connection().execute(_revision_of(tenant)).scalar()
+    return value_outside_transaction(engine, _REVISION, tenant_id=tenant.id)
 
 
 def forget_county() -> None:

@@ -1,0 +1,46 @@
+"""One value read on a pooled connection outside any transaction, with as little work as possible.
+
+For a question asked on every request whose answer is mostly "nothing changed" (a county's plugins
+revision): a session, or even a SQLAlchemy ``Connection``, costs more in Python than the one round
+trip the question needs. The statement is compiled once per engine; the pool still pings a
+connection when it is checked out, so a dead one is replaced as for any other read.
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine
+from sqlalchemy.sql import Select
+
+_compiled: WeakKeyDictionary[Engine, dict[Select, object]] = WeakKeyDictionary()
+
+
+def value_outside_transaction(engine: Engine, statement: Select, **params):
+    """The first column of the first row of ``statement`` (None without a row), autocommitted."""
+    by_statement = _compiled.setdefault(engine, {})
+    compiled = by_statement.get(statement)
+    if compiled is None:
+        compiled = by_statement[statement] = statement.compile(dialect=engine.dialect)
+    values = compiled.construct_params(params)
+    if engine.dialect.positional:
+        values = [values[name] for name in compiled.positiontup]
+    connection = engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        # psycopg would BEGIN before the select and ROLLBACK when the pool takes the connection back:
+        # two round trips more. (SQLite's connections never begin by themselves here: make_engine.)
+        autocommit = engine.dialect.name == "postgresql" and not driver.autocommit
+        if autocommit:
+            driver.autocommit = True
+        try:
+            cursor = connection.cursor()
+            cursor.execute(str(compiled), values)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            if autocommit:
+                driver.autocommit = False
+    finally:
+        connection.close()  # back to the pool
+    return None if row is None else row[0]

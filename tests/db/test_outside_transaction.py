@@ -1,0 +1,32 @@
+"""jifen.db.outside_transaction: one value read on a pooled connection, outside any transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select
+
+from jifen.db.outside_transaction import value_outside_transaction
+from jifen.models import Tenant
+
+
+def test_reads_one_value_and_none_without_a_row(app):
+    engine = app.extensions["jifen.db"].engine
+    by_slug = select(Tenant.name_en).where(Tenant.slug == bindparam("slug"))
+    assert value_outside_transaction(engine, by_slug, slug="jiashan") == "Jiashan County"
+    assert value_outside_transaction(engine, by_slug, slug="haining") != "Jiashan County"
+    assert value_outside_transaction(engine, by_slug, slug="nowhere") is None
+
+
+def test_no_transaction_is_begun_and_the_connection_goes_back_as_it_came(app):
+    engine = app.extensions["jifen.db"].engine
+    by_id = select(Tenant.slug).where(Tenant.id == bindparam("tenant_id"))
+    for _ in range(3):
+        assert value_outside_transaction(engine, by_id, tenant_id=1) in ("jiashan", "haining")
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            assert raw.driver_connection.autocommit is False  # a session's next transaction is a transaction
+            assert raw.driver_connection.info.transaction_status.name == "IDLE"
+        else:
+            assert not raw.driver_connection.in_transaction
+    finally:
+        raw.close()
