@@ -126,3 +126,81 @@ def test_the_command_groups_load_when_used_and_their_help_is_their_own():
     listed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.strip() == "[]", listed.stdout
+
+
+def _help_in_a_new_process(instance, *, program: bool = True):
+    """`jifen --help` in a process of its own (as the `jifen` program when ``program``): its output,
+    and whether it loaded the plugins."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import json, sys; from jifen.cli import cli; from click.testing import CliRunner; "
+             f"cli.listing_from_index = {program}; out = CliRunner().invoke(cli, ['--help']).output; "
+             "print(json.dumps({'out': out, 'loaded': 'jifen_plugins.education' in sys.modules, "
+             "'sqlalchemy': 'sqlalchemy' in sys.modules}))")
+    env = {**os.environ, "JIFEN_INSTANCE_PATH": str(instance)}
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_jifen_help_lists_the_plugins_commands_from_the_index_while_the_plugins_are_the_same(tmp_path):
+    import json
+
+    from jifen.cli.plugin_commands import INDEX_NAME
+    from jifen.plugin.installed import fingerprint
+
+    index = tmp_path / INDEX_NAME
+    first = _help_in_a_new_process(tmp_path)
+    assert first["loaded"] and "ranking" in first["out"]  # no index yet: the plugins are loaded
+    written = json.loads(index.read_text(encoding="utf-8"))
+    assert written["fingerprint"] == fingerprint() and written["commands"] == {}  # no built-in plugin adds one
+    # A plugin's command, as a process that loaded such a plugin would have written it:
+    index.write_text(json.dumps({"fingerprint": fingerprint(), "commands": {"volunteering": "Volunteering hours."}}),
+                     encoding="utf-8")
+    quick = _help_in_a_new_process(tmp_path)
+    assert not quick["loaded"] and not quick["sqlalchemy"]
+    assert "volunteering" in quick["out"] and "Volunteering hours." in quick["out"] and "ranking" in quick["out"]
+    # Other plugins installed since (another fingerprint): loaded again, and the index is theirs.
+    index.write_text(json.dumps({"fingerprint": "other", "commands": {"volunteering": "Volunteering hours."}}),
+                     encoding="utf-8")
+    again = _help_in_a_new_process(tmp_path)
+    assert again["loaded"] and "volunteering" not in again["out"]
+    assert json.loads(index.read_text(encoding="utf-8"))["fingerprint"] == fingerprint()
+    # A test's runner (not the program) always loads the plugins: its plugins are its own.
+    assert _help_in_a_new_process(tmp_path, program=False)["loaded"]
+
+
+def test_the_jifen_program_writes_the_index_and_an_unwritable_instance_folder_only_costs_time(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from jifen.cli.plugin_commands import INDEX_NAME
+
+    program = Path(sys.executable).parent / "jifen"
+    env = {**os.environ, "JIFEN_INSTANCE_PATH": str(tmp_path)}
+    run = subprocess.run([str(program), "--help"], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0 and "ranking" in run.stdout, run.stderr
+    assert (tmp_path / INDEX_NAME).is_file()
+    blocked = tmp_path / "a-file"  # an instance folder that cannot be made, even by root
+    blocked.write_text("", encoding="utf-8")
+    env["JIFEN_INSTANCE_PATH"] = str(blocked / "instance")
+    run = subprocess.run([str(program), "--help"], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0 and "ranking" in run.stdout and not run.stderr, run.stderr
+
+
+def test_an_extensions_command_is_listed_by_name_and_imported_when_used():
+    import subprocess
+    import sys
+
+    probe = ("import sys; from jifen.cli import cli; from click.testing import CliRunner; "
+             "cli.listing_from_index = True; out = CliRunner().invoke(cli, ['--help']).output; "
+             "assert 'limiter' in out, out; assert 'flask_limiter.commands' not in sys.modules; "
+             "out = CliRunner().invoke(cli, ['limiter', '--help']).output; "
+             "assert 'flask_limiter.commands' in sys.modules, out; print('ok')")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stderr

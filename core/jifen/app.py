@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 from flask import Flask, request
 from jinja2 import ChoiceLoader
@@ -14,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 from jifen import clock
 from jifen.calendar import workdays
 from jifen.identity import masking
-from jifen.config import REPO_ROOT, load_config
+from jifen.config import instance_path, load_config
 from jifen.db.session import Database, close_session
 from jifen.plugin.manager import load_installed_plugins
 from jifen.web.plugin_templates import PluginTemplateLoader
@@ -65,10 +63,10 @@ def _has_request() -> bool:
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    instance_path = Path(os.environ.get("JIFEN_INSTANCE_PATH") or REPO_ROOT / "instance")
-    app = JifenFlask("jifen", instance_path=str(instance_path))
-    app.config.update(load_config(instance_path, overrides))
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance = instance_path()
+    app = JifenFlask("jifen", instance_path=str(instance))
+    app.config.update(load_config(instance, overrides))
+    instance.mkdir(parents=True, exist_ok=True)
 
     app.extensions["jifen.db"] = Database(app.config["DATABASE_URL"])
     load_installed_plugins()

@@ -9,6 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 REPO_ROOT = Path(__file__).resolve().parents[2]  # core/jifen/config.py
 
 
+def instance_path() -> Path:
+    """The instance folder: JIFEN_INSTANCE_PATH, or instance/ beside core/ (the embedded default)."""
+    return Path(os.environ.get("JIFEN_INSTANCE_PATH") or REPO_ROOT / "instance")
+
+
 class ConfigError(RuntimeError):
     """The deployment is misconfigured; raised at start-up, never papered over with a default."""
 

@@ -24,9 +24,7 @@ from jifen.plugin.kinds import ScoreItemType, ServiceProgram
 from jifen.plugin.pages import Page
 from jifen.plugin.versions import incompatibility, support_of
 
-ENTRY_POINT_GROUP = "jifen.plugins"
-# Plugins of the core itself (jifen.default_plugins): always registered, enabled in every county.
-DEFAULT_PLUGINS = ("jifen.default_plugins.basic_eligibility", "jifen.default_plugins.log_channel")
+from jifen.plugin.installed import DEFAULT_PLUGINS, ENTRY_POINT_GROUP  # noqa: F401 - named here too
 log = logging.getLogger("jifen.plugins")
 
 pm = pluggy.PluginManager("jifen")
