@@ -142,3 +142,22 @@ def test_one_binding_one_context_and_a_switch_is_seen_at_once(county):
     with county("haining") as session:
         assert current_county(session).tenant.slug == "haining"
         assert "family_planning" not in current_county(session).enabled
+
+
+def test_a_county_just_read_brings_its_revision_and_a_kept_one_asks_for_it(app, client, monkeypatch):
+    """Reading the county's row (every few seconds per process) gives its plugins revision too; between
+    those reads each request asks for the revision alone."""
+    import jifen.county.context as context
+    from jifen.county.lookup import forget_tenants
+
+    asked = []
+    real = context.value_outside_transaction
+    monkeypatch.setattr(context, "value_outside_transaction", lambda *a, **kw: asked.append(kw) or real(*a, **kw))
+    client.get("/jiashan/")
+    with app.app_context():
+        forget_tenants()
+    asked.clear()
+    assert client.get("/jiashan/").status_code == 200
+    assert asked == []  # the county's row was read in this request, with its revision
+    assert client.get("/jiashan/").status_code == 200
+    assert len(asked) == 1  # the county kept: one question, its revision

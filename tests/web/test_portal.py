@@ -156,3 +156,28 @@ def test_a_changed_start_date_shows_on_the_next_request(client, county):
         session.commit()
     page = client.get("/haining/").get_data(as_text=True)
     assert 'data-coming="2027-10-01"' in page and 'data-coming="2027-09-01"' not in page
+
+
+def test_a_program_page_is_kept_for_anonymous_visitors_and_a_changed_round_shows_at_once(app, client, county,
+                                                                                        open_round):
+    """The page is kept per process under the program's rounds as they are now: a round opened, or a
+    round's quota changed, is a new page on the next request."""
+    from flask import template_rendered
+    from sqlalchemy import update
+
+    from jifen.models import ProgramRound
+
+    assert "Round A" not in client.get("/jiashan/programs/hukou_transfer").get_data(as_text=True)
+    round_id = open_round("jiashan", "hukou_transfer", quota=7, name="Round A")
+    page = client.get("/jiashan/programs/hukou_transfer?lang=en").get_data(as_text=True)
+    assert "Round A" in page
+    rendered = []
+    with template_rendered.connected_to(lambda sender, template, context, **extra: rendered.append(template.name),
+                                        app):
+        again = client.get("/jiashan/programs/hukou_transfer?lang=en").get_data(as_text=True)
+    assert again == page and "portal/program.html" not in rendered  # kept, not rendered again
+    with county("jiashan") as session:
+        session.execute(update(ProgramRound).where(ProgramRound.id == round_id).values(name="Round B"))
+        session.commit()
+    page = client.get("/jiashan/programs/hukou_transfer?lang=en").get_data(as_text=True)
+    assert "Round B" in page and "Round A" not in page

@@ -20,6 +20,8 @@ from functools import cached_property
 
 from weakref import WeakKeyDictionary
 
+from flask import g, has_app_context
+
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -177,6 +179,10 @@ def _plugins_revision(session: Session, engine: Engine, tenant: TenantRef) -> in
     transaction (one round trip, no BEGIN, no row-level security setting: ``tenants`` has none)."""
     if session.in_transaction():
         return session.connection().execute(_revision_of(tenant)).scalar()
+    if has_app_context():  # the county was just read from the database (jifen.county.lookup): with its revision
+        seen = g.pop("jifen_revision_read", None)
+        if seen is not None and seen[0] == tenant.id:
+            return seen[1]
     return value_outside_transaction(engine, _REVISION, tenant_id=tenant.id)
 
 

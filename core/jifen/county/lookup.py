@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from jifen.db.session import get_db
@@ -46,6 +46,8 @@ def lookup_tenant(slug: str) -> TenantRef | None:
         settings=dict(row["settings"] or {}),
     )
     cache[slug] = (now, tenant)
+    # The row holds the county's plugins revision too: the County context need not read it again.
+    g.jifen_revision_read = (tenant.id, row["plugins_revision"])
     return tenant
 
 

@@ -103,14 +103,19 @@ def rounds_of(session: Session, program_key: str) -> list[ProgramRound]:
                                 .order_by(ProgramRound.opens_on)))
 
 
-def open_round(session: Session, program_key: str, today: date | None = None) -> ProgramRound | None:
+def open_round(session: Session, program_key: str, today: date | None = None, *,
+               rounds: list[ProgramRound] | None = None) -> ProgramRound | None:
+    """The round open ``today``; ``rounds``: the program's rounds already read (:func:`rounds_of`)."""
     today = today or clock.today()
-    return next((r for r in rounds_of(session, program_key) if r.opens_on <= today <= r.closes_on), None)
+    found = rounds if rounds is not None else rounds_of(session, program_key)
+    return next((r for r in found if r.opens_on <= today <= r.closes_on), None)
 
 
-def next_round(session: Session, program_key: str, today: date | None = None) -> ProgramRound | None:
+def next_round(session: Session, program_key: str, today: date | None = None, *,
+               rounds: list[ProgramRound] | None = None) -> ProgramRound | None:
     today = today or clock.today()
-    return next((r for r in rounds_of(session, program_key) if r.opens_on > today), None)
+    found = rounds if rounds is not None else rounds_of(session, program_key)
+    return next((r for r in found if r.opens_on > today), None)
 
 
 class RoundSchema(ma.Schema):

@@ -1,9 +1,10 @@
 """Rendered public pages for anonymous visitors, kept per process.
 
 A county's landing page is the same for every anonymous visitor; what it shows depends on the
-county, the language and the set of enabled plugins, and the key holds exactly those. The County
-context behind the enabled set is checked against the county's plugins revision on every request, so
-switching a plugin is visible on the very next request; only the template rendering is saved.
+county, the language, the day and its plugins (their revision), and the key holds exactly those. A
+program's page adds the program's rounds as they are read on each request; a published list, the
+publication (which never changes). The plugins revision is read on every request, so switching a
+plugin is visible on the very next request; only the template rendering is saved.
 """
 
 from __future__ import annotations

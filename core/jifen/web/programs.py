@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from sqlalchemy import and_, select
+from sqlalchemy import inspect as sa_inspect
 
 from jifen import clock, references
 
@@ -63,23 +66,43 @@ def _fields(session, program, current) -> list:
 
 def _page(program, values=None, errors=None, status=200):
     session = get_session()
+    rounds = programs.rounds_of(session, program.key)  # once: the open, the next and all rounds come from it
+    today = clock.today()
+    if values is None and errors is None:
+        # An anonymous visitor's page depends on the program (the plugins revision), its rounds as they
+        # are now, the day and the language: kept under exactly those.
+        key = ("program", g.tenant, current_locale(), current_county().revision, today, program.key,
+               _rounds_signature(rounds))
+        return cached_for_anonymous(key, lambda: _render_page(session, program, rounds, today)), status
+    return _render_page(session, program, rounds, today, values, errors), status
+
+
+def _rounds_signature(rounds) -> str:
+    return json.dumps([[getattr(r, name) for name in _ROUND_ATTRIBUTES] for r in rounds], default=str, sort_keys=True)
+
+
+_ROUND_ATTRIBUTES = tuple(attribute.key for attribute in sa_inspect(ProgramRound).column_attrs)
+
+
+def _render_page(session, program, rounds, today, values=None, errors=None) -> str:
     mine = None
-    current = programs.open_round(session, program.key)
+    current = programs.open_round(session, program.key, today, rounds=rounds)
     applicant = _is_applicant()
     if current is not None and applicant:
         mine = programs.application_to(session, current, current_user)
     fields = _fields(session, program, current)
     needs_child = applicant and any(f.kind == "choice" and not f.choices for f in fields)
+    round_ids = {r.id for r in rounds}
     return render("portal/program.html", program=program, start=programs.start_date(session, program),
-                  started=programs.started(session, program), current=current,
+                  started=programs.started(session, program, today), current=current,
                   unavailable=not programs.available(session, program),
-                  upcoming=programs.next_round(session, program.key), today=clock.today(), mine=mine,
-                  rounds=programs.rounds_of(session, program.key),
-                  my_offers=[o for o in offers.offers_for_user(session, current_user) if o.round_id in
-                             {r.id for r in programs.rounds_of(session, program.key)}] if applicant else [],
+                  upcoming=programs.next_round(session, program.key, today, rounds=rounds), today=today, mine=mine,
+                  rounds=rounds,
+                  my_offers=[o for o in offers.offers_for_user(session, current_user) if o.round_id in round_ids]
+                  if applicant else [],
                   fields=fields, needs_child=needs_child, values=values or {},
                   # An anonymous visitor gets no form: no CSRF token in a session, so the page may be shared.
-                  errors=errors or {}, form=EmptyForm() if applicant else None), status
+                  errors=errors or {}, form=EmptyForm() if applicant else None)
 
 
 @bp.get("/programs/<key>")
