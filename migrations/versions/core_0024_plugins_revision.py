@@ -28,16 +28,19 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute("CREATE SEQUENCE tenant_plugins_revisions")
+        # Once per statement and county, not per row: loading a county's folder writes a row per plugin,
+        # and each update of a tenants row leaves a dead copy behind until the table is vacuumed.
         op.execute(
             "CREATE FUNCTION jifen_bump_plugins_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             "UPDATE tenants SET plugins_revision = nextval('tenant_plugins_revisions') "
-            "WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END; "
-            "RETURN NULL; END $$"
+            "WHERE id IN (SELECT DISTINCT tenant_id FROM changed); RETURN NULL; END $$"
         )
-        op.execute(
-            "CREATE TRIGGER plugin_enablements_revision AFTER INSERT OR UPDATE OR DELETE ON plugin_enablements "
-            "FOR EACH ROW EXECUTE FUNCTION jifen_bump_plugins_revision()"
-        )
+        for event in _EVENTS:
+            rows = "OLD" if event == "delete" else "NEW"
+            op.execute(
+                f"CREATE TRIGGER plugin_enablements_revision_{event} AFTER {event.upper()} ON plugin_enablements "
+                f"REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION jifen_bump_plugins_revision()"
+            )
     elif dialect == "sqlite":
         for event in _EVENTS:
             row = "OLD" if event == "delete" else "NEW"
@@ -50,7 +53,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS plugin_enablements_revision ON plugin_enablements")
+        for event in _EVENTS:
+            op.execute(f"DROP TRIGGER IF EXISTS plugin_enablements_revision_{event} ON plugin_enablements")
         op.execute("DROP FUNCTION IF EXISTS jifen_bump_plugins_revision()")
         op.execute("DROP SEQUENCE IF EXISTS tenant_plugins_revisions")
     elif dialect == "sqlite":
