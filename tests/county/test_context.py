@@ -147,7 +147,7 @@ def test_one_binding_one_context_and_a_switch_is_seen_at_once(county):
 def test_a_county_just_read_brings_its_revision_and_a_kept_one_asks_for_it(app, client, monkeypatch):
     """Reading the county's row (every few seconds per process) gives its plugins revision too; between
     those reads each request asks for the revision alone."""
-    import jifen.county.context as context
+    import jifen.county.revisions as context
     from jifen.county.lookup import forget_tenants
 
     asked = []

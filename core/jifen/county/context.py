@@ -20,15 +20,13 @@ from functools import cached_property
 
 from weakref import WeakKeyDictionary
 
-from flask import g, has_app_context
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from jifen.db.outside_transaction import value_outside_transaction
 from jifen.county.enablement import StoredSettings, current_settings, read_enablement
+from jifen.county.revisions import revision
 from jifen.county.tenancy import PLUGINS_CHANGED, TenantRef, binding_context, require_tenant
-from jifen.models import Tenant
 from jifen.plugin.kinds import ScoreItemType, ServiceProgram
 from jifen.plugin import settings_versions
 from jifen.plugin.manager import CountyHooks, catalog, catalog_generation, county_programs, county_score_items, plugin_of
@@ -146,44 +144,23 @@ def _county_of(session: Session, tenant: TenantRef, *, may_keep: bool) -> County
     else one read through ``session`` (and kept). Not kept: after this binding changed the plugins."""
     bind = session.get_bind()
     kept = _kept.setdefault(bind, {}) if may_keep and isinstance(bind, Engine) else None
+    plugins_revision = revision(session, tenant, "plugins_revision")
     if kept is None:
-        return _read(session, tenant, session.connection().execute(_revision_of(tenant)).scalar())
-    revision = _plugins_revision(session, bind, tenant)
+        return _read(session, tenant, plugins_revision)
     generation = catalog_generation()
     found = kept.get(tenant.id)
-    if found is not None and found[:2] == (revision, generation) and found[2].tenant == tenant:
+    if found is not None and found[:2] == (plugins_revision, generation) and found[2].tenant == tenant:
         return found[2]
     # Read after the revision: the rows are at least as new as it says, so a newer revision is never
     # taken for them (at worst a later request reads them once more).
-    made = _read(session, tenant, revision)
-    kept[tenant.id] = (revision, generation, made)
+    made = _read(session, tenant, plugins_revision)
+    kept[tenant.id] = (plugins_revision, generation, made)
     return made
 
 
-def _read(session: Session, tenant: TenantRef, revision: int | None) -> County:
+def _read(session: Session, tenant: TenantRef, plugins_revision: int | None) -> County:
     enabled, stored = read_enablement(session)
-    return County(tenant=tenant, enabled=enabled, stored=stored, revision=revision)
-
-
-# Built once: building a select costs more than the round trip it makes on a page served from memory.
-_REVISION = select(Tenant.plugins_revision).where(Tenant.id == bindparam("tenant_id"))
-
-
-def _revision_of(tenant: TenantRef):
-    return _REVISION.params(tenant_id=tenant.id)
-
-
-def _plugins_revision(session: Session, engine: Engine, tenant: TenantRef) -> int | None:
-    """The county's plugins revision: through the session when it is in a transaction (it sees its own
-    changes: the triggers have changed the revision), else on a short connection of its own without a
-    transaction (one round trip, no BEGIN, no row-level security setting: ``tenants`` has none)."""
-    if session.in_transaction():
-        return session.connection().execute(_revision_of(tenant)).scalar()
-    if has_app_context():  # the county was just read from the database (jifen.county.lookup): with its revision
-        seen = g.pop("jifen_revision_read", None)
-        if seen is not None and seen[0] == tenant.id:
-            return seen[1]
-    return value_outside_transaction(engine, _REVISION, tenant_id=tenant.id)
+    return County(tenant=tenant, enabled=enabled, stored=stored, revision=plugins_revision)
 
 
 def forget_county() -> None:

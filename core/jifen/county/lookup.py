@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import select
 
 from jifen.db.session import get_db
 from jifen.models import Tenant
+from jifen.county.revisions import remember_read
 from jifen.county.tenancy import TenantRef
 
 TENANT_CACHE_SECONDS = 5.0
@@ -46,8 +47,7 @@ def lookup_tenant(slug: str) -> TenantRef | None:
         settings=dict(row["settings"] or {}),
     )
     cache[slug] = (now, tenant)
-    # The row holds the county's plugins revision too: the County context need not read it again.
-    g.jifen_revision_read = (tenant.id, row["plugins_revision"])
+    remember_read(tenant.id, row)  # the row holds the county's revisions: they need not be read again
     return tenant
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from sqlalchemy import and_, select
-from sqlalchemy import inspect as sa_inspect
 
 from jifen import clock, references
 
@@ -25,11 +22,12 @@ from jifen.programs import transparency
 from jifen.ranking import runs as ranking
 from jifen.db.session import get_db, get_session
 from jifen.models import Offer, ProgramApplication, ProgramRound, Publication, RankingRun
+from jifen.county.revisions import revision
 from jifen.county.tenancy import bind_tenant, require_tenant
 from jifen.plugin import fields as item_forms
 from jifen.web.forms import EmptyForm
 from jifen.web.i18n import current_locale
-from jifen.web.page_cache import cached_for_anonymous
+from jifen.web.page_cache import cached_for_anonymous, shared_with_anonymous
 from jifen.county.context import current_county
 from jifen.web.tie_break_words import chain_text
 from jifen.http.security import public, roles_required
@@ -66,25 +64,18 @@ def _fields(session, program, current) -> list:
 
 def _page(program, values=None, errors=None, status=200):
     session = get_session()
-    rounds = programs.rounds_of(session, program.key)  # once: the open, the next and all rounds come from it
     today = clock.today()
-    if values is None and errors is None:
-        # An anonymous visitor's page depends on the program (the plugins revision), its rounds as they
-        # are now, the day and the language: kept under exactly those.
-        key = ("program", g.tenant, current_locale(), current_county().revision, today, program.key,
-               _rounds_signature(rounds))
-        return cached_for_anonymous(key, lambda: _render_page(session, program, rounds, today)), status
-    return _render_page(session, program, rounds, today, values, errors), status
+    if values is None and errors is None and shared_with_anonymous():
+        # An anonymous visitor's page depends on the program (the plugins revision), its rounds (the
+        # rounds revision), the day and the language: kept under exactly those, read outside any transaction.
+        key = ("program", g.tenant, current_locale(), current_county().revision,
+               revision(session, g.tenant, "rounds_revision"), today, program.key)
+        return cached_for_anonymous(key, lambda: _render_page(session, program, today)), status
+    return _render_page(session, program, today, values, errors), status
 
 
-def _rounds_signature(rounds) -> str:
-    return json.dumps([[getattr(r, name) for name in _ROUND_ATTRIBUTES] for r in rounds], default=str, sort_keys=True)
-
-
-_ROUND_ATTRIBUTES = tuple(attribute.key for attribute in sa_inspect(ProgramRound).column_attrs)
-
-
-def _render_page(session, program, rounds, today, values=None, errors=None) -> str:
+def _render_page(session, program, today, values=None, errors=None) -> str:
+    rounds = programs.rounds_of(session, program.key)  # once: the open, the next and all rounds come from it
     mine = None
     current = programs.open_round(session, program.key, today, rounds=rounds)
     applicant = _is_applicant()
