@@ -151,8 +151,8 @@ def test_a_county_just_read_brings_its_revision_and_a_kept_one_asks_for_it(app, 
     from jifen.county.lookup import forget_tenants
 
     asked = []
-    real = context.value_outside_transaction
-    monkeypatch.setattr(context, "value_outside_transaction", lambda *a, **kw: asked.append(kw) or real(*a, **kw))
+    real = context.row_outside_transaction
+    monkeypatch.setattr(context, "row_outside_transaction", lambda *a, **kw: asked.append(kw) or real(*a, **kw))
     client.get("/jiashan/")
     with app.app_context():
         forget_tenants()
@@ -161,3 +161,7 @@ def test_a_county_just_read_brings_its_revision_and_a_kept_one_asks_for_it(app, 
     assert asked == []  # the county's row was read in this request, with its revision
     assert client.get("/jiashan/").status_code == 200
     assert len(asked) == 1  # the county kept: one question, its revision
+    client.get("/jiashan/programs/hukou_transfer")
+    asked.clear()
+    assert client.get("/jiashan/programs/hukou_transfer").status_code == 200
+    assert len(asked) == 1  # the plugins and the rounds revisions in one question

@@ -1,4 +1,4 @@
-"""One value read on a pooled connection outside any transaction, with as little work as possible.
+"""One row read on a pooled connection outside any transaction, with as little work as possible.
 
 For a question asked on every request whose answer is mostly "nothing changed" (a county's plugins
 revision): a session, or even a SQLAlchemy ``Connection``, costs more in Python than the one round
@@ -18,6 +18,12 @@ _compiled: WeakKeyDictionary[Engine, dict[Select, object]] = WeakKeyDictionary()
 
 def value_outside_transaction(engine: Engine, statement: Select, **params):
     """The first column of the first row of ``statement`` (None without a row), autocommitted."""
+    row = row_outside_transaction(engine, statement, **params)
+    return None if row is None else row[0]
+
+
+def row_outside_transaction(engine: Engine, statement: Select, **params) -> tuple | None:
+    """The first row of ``statement`` (None without one), autocommitted."""
     by_statement = _compiled.setdefault(engine, {})
     compiled = by_statement.get(statement)
     if compiled is None:
@@ -43,4 +49,4 @@ def value_outside_transaction(engine: Engine, statement: Select, **params):
                 driver.autocommit = False
     finally:
         connection.close()  # back to the pool
-    return None if row is None else row[0]
+    return None if row is None else tuple(row)
