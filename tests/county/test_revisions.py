@@ -40,3 +40,39 @@ def test_a_write_rolled_back_leaves_the_revision_as_it_was(county, open_round):
         session.rollback()
     assert inside != before[0]  # the writing transaction sees its own new revision
     assert revisions(county, "jiashan") == before
+
+
+def test_the_county_list_revision_follows_what_the_list_shows(app, county):
+    from jifen.db.session import get_session
+    from jifen.models import PlatformRevision
+
+    def counties() -> int:
+        with app.app_context():
+            return get_session().scalar(select(PlatformRevision.value).where(PlatformRevision.name == "counties"))
+
+    seen = [counties()]
+    with app.app_context():
+        session = get_session()
+        session.add(Tenant(slug="tongxiang", name_zh="桐乡市", name_en="Tongxiang"))
+        session.commit()
+    seen.append(counties())
+    with app.app_context():
+        session = get_session()
+        session.execute(update(Tenant).where(Tenant.slug == "tongxiang").values(name_en="Tongxiang City"))
+        session.commit()
+    seen.append(counties())
+    with app.app_context():
+        session = get_session()
+        session.execute(update(Tenant).where(Tenant.slug == "tongxiang").values(hotline="0573-1"))
+        session.commit()
+    assert counties() == seen[-1]  # not on the list: no new revision
+    with county("jiashan") as session:  # a county's plugins: not the list's business either
+        session.execute(text("UPDATE plugin_enablements SET settings_version = 1"))
+        session.commit()
+    assert counties() == seen[-1]
+    with app.app_context():
+        session = get_session()
+        session.execute(delete(Tenant).where(Tenant.slug == "tongxiang"))
+        session.commit()
+    seen.append(counties())
+    assert len(set(seen)) == len(seen)

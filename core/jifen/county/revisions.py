@@ -3,6 +3,7 @@
 * ``tenants.plugins_revision``: its plugin switches and settings (``plugin_enablements``); the
   processes' County contexts (jifen.county.context) and landing pages are kept under it.
 * ``tenants.rounds_revision``: its programs' rounds (``program_rounds``); program pages are kept under it.
+* ``platform_revisions.counties``: the list of counties at / (a county added, removed, renamed).
 
 Triggers (migration core_0024) give a revision a new value with every write, never one it had before
 (PostgreSQL: a sequence; SQLite: 63 random bits), so something kept from a transaction that was rolled

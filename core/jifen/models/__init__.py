@@ -18,13 +18,13 @@ from jifen.models.programs import ProgramTieBreaks
 from jifen.models.references import ReferenceCounter
 from jifen.models.stored_file import StoredFile
 from jifen.models.survey import Survey, SurveyParticipant, SurveyQuestion, SurveyResponse
-from jifen.models.tenant import Tenant, TenantHost
+from jifen.models.tenant import PlatformRevision, Tenant, TenantHost
 from jifen.models.user import PlatformAdmin, User, UserDepartment
 
 __all__ = [
     "ApiToken", "ApplicantProfile", "Application", "AuditEvent", "DeclaredItem", "Delivery", "EvidenceFile", "FamilyMember", "FraudFinding", "ItemReview", "Job",
     "LedgerEntry", "Message", "Objection", "Offer", "PluginEnablement", "PlatformAdmin", "ProgramApplication", "ProgramRound", "ProgramTieBreaks",
-    "Publication", "RankingInput", "RankingResult", "RankingRun", "ReferenceCounter", "RuleVersion", "StatusEvent", "StoredFile", "Tenant", "TenantHost", "User",
+    "Publication", "RankingInput", "RankingResult", "RankingRun", "ReferenceCounter", "RuleVersion", "StatusEvent", "StoredFile", "PlatformRevision", "Tenant", "TenantHost", "User",
     "UserDepartment", "Survey", "SurveyParticipant", "SurveyQuestion", "SurveyResponse",
     "Complaint", "MobileCode",
 ]

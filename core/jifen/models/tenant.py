@@ -58,3 +58,14 @@ class TenantHost(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
 
     tenant: Mapped[Tenant] = relationship(back_populates="hosts")
+
+
+class PlatformRevision(Base):
+    """A stamp of something above the counties, changed by the database (triggers, core_0024) with every
+    write to it and never back to a value it had: ``counties``, the list of counties at / (a county
+    added, removed, or its slug or names changed). Pages kept per process are checked against it."""
+
+    __tablename__ = "platform_revisions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

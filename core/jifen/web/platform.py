@@ -7,12 +7,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from jifen.db.session import get_db, get_session
 from jifen.identity import accounts
 from jifen.jobs import backends
-from jifen.models import Tenant
+from jifen.db.outside_transaction import value_outside_transaction
+from jifen.models import PlatformRevision, Tenant
 from jifen.web.forms import PlatformLoginForm, add_error
 from jifen.web.i18n import current_locale
 from jifen.web.page_cache import cached_for_anonymous
@@ -26,11 +27,14 @@ bp = Blueprint("platform", __name__)
 @public
 def index():
     # With a thousand counties, reading and rendering them all per request is most of the cost: the page is
-    # rendered once per language and state of the county list (how many, the latest change) for anonymous
-    # visitors (jifen.web.page_cache).
-    count, changed = get_session().execute(select(func.count(Tenant.id), func.max(Tenant.updated_at))).one()
-    return cached_for_anonymous(("counties", current_locale(), count, changed), lambda: render_template(
+    # rendered once per language and revision of the county list (changed by the database whenever a county
+    # is added, removed or renamed) for anonymous visitors (jifen.web.page_cache).
+    revision = value_outside_transaction(get_db().engine, _COUNTIES_REVISION)
+    return cached_for_anonymous(("counties", current_locale(), revision), lambda: render_template(
         "platform/index.html", tenants=get_session().scalars(select(Tenant).order_by(Tenant.slug)).all()))
+
+
+_COUNTIES_REVISION = select(PlatformRevision.value).where(PlatformRevision.name == "counties")
 
 
 @bp.get("/healthz")
