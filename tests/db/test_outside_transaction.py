@@ -30,3 +30,15 @@ def test_no_transaction_is_begun_and_the_connection_goes_back_as_it_came(app):
             assert not raw.driver_connection.in_transaction
     finally:
         raw.close()
+
+
+def test_values_come_as_their_column_types_give_them(app):
+    """A JSON column is a dict and a timestamp a datetime on both databases, as through a session."""
+    from datetime import datetime
+
+    from jifen.db.outside_transaction import row_outside_transaction
+
+    engine = app.extensions["jifen.db"].engine
+    row = row_outside_transaction(engine, select(Tenant.settings, Tenant.created_at, Tenant.slug)
+                                  .where(Tenant.slug == bindparam("slug")), slug="jiashan")
+    assert isinstance(row[0], dict) and isinstance(row[1], datetime) and row[2] == "jiashan"

@@ -5,14 +5,21 @@ from __future__ import annotations
 import time
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from jifen.db.outside_transaction import row_outside_transaction
 from jifen.db.session import get_db
 from jifen.models import Tenant
 from jifen.county.revisions import remember_read
 from jifen.county.tenancy import TenantRef
 
 TENANT_CACHE_SECONDS = 5.0
+
+
+# Built once, read outside any transaction: with a thousand counties, each process reads a county's row
+# again every few seconds, and a session's transaction would cost more than the read.
+_COLUMNS = tuple(column.key for column in Tenant.__table__.columns)
+_BY_SLUG = select(*Tenant.__table__.columns).where(Tenant.slug == bindparam("slug"))
 
 
 def _tenant_cache() -> dict[str, tuple[float, TenantRef]]:
@@ -30,11 +37,11 @@ def lookup_tenant(slug: str) -> TenantRef | None:
     cached = cache.get(slug)
     if cached is not None and now - cached[0] < TENANT_CACHE_SECONDS:
         return cached[1]
-    with get_db().engine.connect() as conn:
-        row = conn.execute(select(Tenant.__table__).where(Tenant.slug == slug)).mappings().first()
-    if row is None:
+    found = row_outside_transaction(get_db().engine, _BY_SLUG, slug=slug)
+    if found is None:
         cache.pop(slug, None)
         return None
+    row = dict(zip(_COLUMNS, found))
     tenant = TenantRef(
         id=row["id"],
         slug=row["slug"],

@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine
 from sqlalchemy.sql import Select
 
-_compiled: WeakKeyDictionary[Engine, dict[Select, object]] = WeakKeyDictionary()
+_compiled: WeakKeyDictionary[Engine, dict[Select, tuple]] = WeakKeyDictionary()  # engine -> statement -> (compiled, result processors)
 
 
 def value_outside_transaction(engine: Engine, statement: Select, **params):
@@ -23,11 +23,16 @@ def value_outside_transaction(engine: Engine, statement: Select, **params):
 
 
 def row_outside_transaction(engine: Engine, statement: Select, **params) -> tuple | None:
-    """The first row of ``statement`` (None without one), autocommitted."""
+    """The first row of ``statement`` (None without one), autocommitted, its values as SQLAlchemy types
+    give them (a JSON column's dict on SQLite too)."""
     by_statement = _compiled.setdefault(engine, {})
-    compiled = by_statement.get(statement)
-    if compiled is None:
-        compiled = by_statement[statement] = statement.compile(dialect=engine.dialect)
+    prepared = by_statement.get(statement)
+    if prepared is None:
+        dialect = engine.dialect
+        processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                           for column in statement.selected_columns)
+        prepared = by_statement[statement] = (statement.compile(dialect=dialect), processors)
+    compiled, processors = prepared
     values = compiled.construct_params(params)
     if engine.dialect.positional:
         values = [values[name] for name in compiled.positiontup]
@@ -49,4 +54,6 @@ def row_outside_transaction(engine: Engine, statement: Select, **params) -> tupl
                 driver.autocommit = False
     finally:
         connection.close()  # back to the pool
-    return None if row is None else tuple(row)
+    if row is None:
+        return None
+    return tuple(value if process is None else process(value) for value, process in zip(row, processors))

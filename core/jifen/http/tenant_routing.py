@@ -14,14 +14,19 @@ from __future__ import annotations
 import time
 
 from flask import Flask, abort, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from jifen.db.outside_transaction import value_outside_transaction
 from jifen.models import Tenant, TenantHost
 from jifen.county.folders import SLUG_PATTERN
 from jifen.county.lookup import TENANT_CACHE_SECONDS, lookup_tenant
 from jifen.county.tenancy import pop_tenant, push_tenant
 
 _UNPREFIXED = ("/static/",)
+
+
+_SLUG_BY_HOST = (select(Tenant.slug).join(TenantHost, TenantHost.tenant_id == Tenant.id)
+                 .where(TenantHost.host == bindparam("host")))
 
 
 class HostTenantMiddleware:
@@ -47,10 +52,7 @@ class HostTenantMiddleware:
         cached = cache.get(host)
         if cached is not None and now - cached[0] < TENANT_CACHE_SECONDS:
             return cached[1]
-        with get_db_from(self.app).engine.connect() as conn:
-            slug = conn.execute(
-                select(Tenant.slug).join(TenantHost, TenantHost.tenant_id == Tenant.id).where(TenantHost.host == host)
-            ).scalar()
+        slug = value_outside_transaction(get_db_from(self.app).engine, _SLUG_BY_HOST, host=host)
         if slug is None:
             cache.pop(host, None)
         else:
