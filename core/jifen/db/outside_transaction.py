@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 from sqlalchemy.sql import Select
 
 _compiled: WeakKeyDictionary[Engine, dict[Select, tuple]] = WeakKeyDictionary()  # engine -> statement -> (compiled, result processors)
@@ -31,12 +31,17 @@ def row_outside_transaction(engine: Engine, statement: Select, **params) -> tupl
         dialect = engine.dialect
         processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                            for column in statement.selected_columns)
-        prepared = by_statement[statement] = (statement.compile(dialect=dialect), processors)
-    compiled, processors = prepared
+        compiled = statement.compile(dialect=dialect)
+        prepared = by_statement[statement] = (compiled, str(compiled), processors)
+    compiled, sql, processors = prepared
     values = compiled.construct_params(params)
     if engine.dialect.positional:
         values = [values[name] for name in compiled.positiontup]
-    connection = engine.raw_connection()
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+    except dbapi_error as error:  # the database is away: SQLAlchemy's error, as a session would raise
+        raise exc.DBAPIError.instance(None, None, error, dbapi_error, dialect=engine.dialect) from error
     try:
         driver = connection.driver_connection
         # psycopg would BEGIN before the select and ROLLBACK when the pool takes the connection back:
@@ -46,12 +51,20 @@ def row_outside_transaction(engine: Engine, statement: Select, **params) -> tupl
             driver.autocommit = True
         try:
             cursor = connection.cursor()
-            cursor.execute(str(compiled), values)
+            cursor.execute(sql, values)
             row = cursor.fetchone()
             cursor.close()
         finally:
-            if autocommit:
+            if autocommit and not driver.closed:  # a broken connection is thrown away below
                 driver.autocommit = False
+    except dbapi_error as error:
+        # As SQLAlchemy's own execution does: a lost connection is thrown away, and the error is SQLAlchemy's
+        # (the application answers 503 to its OperationalError while the database is away).
+        disconnected = engine.dialect.is_disconnect(error, driver, None)
+        if disconnected:
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(sql, values, error, dbapi_error,
+                                      connection_invalidated=disconnected, dialect=engine.dialect) from error
     finally:
         connection.close()  # back to the pool
     if row is None:
