@@ -181,3 +181,26 @@ def test_stages_only_move_forward_in_the_application_and_in_the_database(
         with pytest.raises(DBAPIError, match="no provisional list can follow"):
             session.flush()
         session.rollback()
+
+
+def test_an_anonymous_visitors_kept_list_gives_way_to_a_newer_publication_at_once(app, client, make_user, login,
+                                                                                    ranked_round, county, on_day):
+    """The list page is kept per process for anonymous visitors under the county's publications revision:
+    the final list replaces the provisional one on the next request, in every process."""
+    from flask import template_rendered
+
+    round_id = ranked_round["round"]
+    admin = app.test_client()
+    admin.__class__ = type(client)
+    publish(admin, make_user, login, round_id, "provisional")
+    url = f"/jiashan/programs/hukou_transfer/rounds/{round_id}/list"
+    assert 'data-stage="provisional"' in client.get(url).get_data(as_text=True)
+    rendered = []
+    with template_rendered.connected_to(lambda sender, template, context, **extra: rendered.append(template.name),
+                                        app):
+        assert 'data-stage="provisional"' in client.get(url).get_data(as_text=True)
+    assert "portal/published_list.html" not in rendered  # kept
+    on_day(date(2027, 3, 15))  # the period is over: the final list may be published today
+    assert 'data-stage="provisional"' in client.get(url).get_data(as_text=True)  # kept for today
+    assert publish(admin, make_user, login, round_id, "final").status_code == 302
+    assert 'data-stage="final"' in client.get(url).get_data(as_text=True)

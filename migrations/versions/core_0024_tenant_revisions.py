@@ -1,8 +1,8 @@
-"""Revisions: stamps the database changes with every change to a county's plugins or rounds, or to the county list
+"""Revisions: stamps the database changes with every change to a county's plugins, rounds or publications, or to the county list
 
 Each process keeps a county's County context (enabled plugins, settings, the programs and score items
-they give), its landing page and its program pages, and reads only a stamp per request to know they
-are still current. Triggers set the stamps, so every write reaches them: the admin pages, `jifen
+they give), its landing page, its program pages and its published lists, and reads only the stamps
+per request to know they are still current. Triggers set the stamps, so every write reaches them: the admin pages, `jifen
 tenants load`, a script in psql. A stamp is never reused, not even after a rolled-back change
 (PostgreSQL: a sequence; SQLite: 63 random bits), so what was kept from a transaction that was rolled
 back can never pass for a later state. The list of counties at / has its stamp in platform_revisions.
@@ -23,7 +23,8 @@ depends_on = None
 
 _EVENTS = ("insert", "update", "delete")
 # The table whose writes change a revision -> the tenants column that holds it.
-_WATCHED = {"plugin_enablements": "plugins_revision", "program_rounds": "rounds_revision"}
+_WATCHED = {"plugin_enablements": "plugins_revision", "program_rounds": "rounds_revision",
+            "publications": "publications_revision"}
 # What the county list at / shows of each county. (Its stamp's row is written again if missing: a test
 # kit that empties every table between tests.)
 _LISTED = "slug, name_zh, name_en"

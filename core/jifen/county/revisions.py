@@ -3,6 +3,8 @@
 * ``tenants.plugins_revision``: its plugin switches and settings (``plugin_enablements``); the
   processes' County contexts (jifen.county.context) and landing pages are kept under it.
 * ``tenants.rounds_revision``: its programs' rounds (``program_rounds``); program pages are kept under it.
+* ``tenants.publications_revision``: its published lists (``publications``); their pages are kept under
+  it with the rounds revision.
 * ``platform_revisions.counties``: the list of counties at / (a county added, removed, renamed).
 
 Triggers (migration core_0024) give a revision a new value with every write, never one it had before
@@ -21,7 +23,7 @@ from jifen.county.tenancy import TenantRef
 from jifen.db.outside_transaction import row_outside_transaction
 from jifen.models import Tenant
 
-REVISIONS = ("plugins_revision", "rounds_revision")
+REVISIONS = ("plugins_revision", "rounds_revision", "publications_revision")
 # Built once: building a select costs more than the round trip it makes for a page served from memory.
 _ONE = {name: select(getattr(Tenant, name)).where(Tenant.id == bindparam("tenant_id")) for name in REVISIONS}
 _ALL = select(*(getattr(Tenant, name) for name in REVISIONS)).where(Tenant.id == bindparam("tenant_id"))

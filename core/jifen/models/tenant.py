@@ -26,10 +26,11 @@ class Tenant(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Changed by the database (triggers, core_0024) with every write to the county's plugin switches and
-    # settings, and to its rounds, never to a value they had before: what the processes keep (County
+    # settings, to its rounds and to its publications, never to a value they had before: what the processes keep (County
     # contexts, pages) is checked against them (jifen.county.revisions).
     plugins_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     rounds_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    publications_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     hosts: Mapped[list["TenantHost"]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan", order_by="TenantHost.host"

@@ -185,14 +185,18 @@ def _is_applicant() -> bool:
 @bp.get("/programs/<key>/rounds/<int:round_id>/list")
 @public
 def published_list(key: str, round_id: int):
-    program, found, publication_row, run = _published(key, round_id)
     typed = (request.args.get("number") or "").strip()
     after = request.args.get("after", default=0, type=int)
-    # A publication's rows never change: the page is rendered once per page, search, language and day
-    # (the objection period ends on a day) for anonymous visitors (jifen.web.page_cache).
-    cache_key = ("published_list", g.tenant, current_locale(), current_county().enabled, clock.today(),
-                 publication_row.id, publication_row.stage, run.id if run else None, after, typed[:40])
-    return cached_for_anonymous(cache_key, lambda: _list_page(program, found, publication_row, run, typed, after))
+    if not shared_with_anonymous():
+        return _list_page(*_published(key, round_id), typed, after)
+    # A publication's rows never change: for anonymous visitors the page is rendered once per page, search,
+    # language and day (the objection period ends on a day), and per revision of the county's plugins, rounds
+    # and publications (a newer publication, a renamed round), read outside any transaction (jifen.web.page_cache).
+    session = get_session()
+    cache_key = ("published_list", g.tenant, current_locale(), current_county().revision,
+                 revision(session, g.tenant, "rounds_revision"), revision(session, g.tenant, "publications_revision"),
+                 clock.today(), key, round_id, after, typed[:40])
+    return cached_for_anonymous(cache_key, lambda: _list_page(*_published(key, round_id), typed, after))
 
 
 def _list_page(program, found, publication_row, run, typed: str, after: int) -> str:
