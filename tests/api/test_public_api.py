@@ -214,3 +214,25 @@ def test_calculator_does_not_show_a_plugins_exception_text(client):
     error = assert_error(response, 422, "validation_failed")
     assert error["details"]["items"]["0"]["input"] == ["This input cannot be read for this item type."]
     assert "10.0.0.7" not in response.get_data(as_text=True)
+
+
+def test_a_kept_page_of_the_list_gives_way_to_a_newer_publication_at_once(client, county, published_round):
+    """Pages of the list are kept per process under the county's publications revision: a newer
+    publication of the round is the answer on the next request."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from jifen.models import Publication
+
+    found = published_round("jiashan")
+    url = f"/jiashan/api/v1/programs/hukou_transfer/rounds/{found['round']}/list?limit=2"
+    assert client.get(url).get_json()["publication"]["stage"] == "provisional"
+    assert client.get(url).get_json()["publication"]["stage"] == "provisional"  # kept
+    with county("jiashan") as session:
+        provisional = session.scalars(select(Publication).where(Publication.round_id == found["round"])).one()
+        session.add(Publication(round_id=provisional.round_id, run_id=provisional.run_id, stage="final",
+                                starts_on=date(2027, 3, 20), actor="test",
+                                published_at=provisional.published_at + timedelta(days=10)))
+        session.commit()
+    assert client.get(url).get_json()["publication"]["stage"] == "final"

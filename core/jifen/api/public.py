@@ -20,6 +20,8 @@ from jifen.api import schemas
 from jifen.api.errors import ApiError
 from jifen.api.operations import operation
 from jifen.api.pagination import PageArgs, after_in, envelope, page_of
+from jifen.county.revisions import revision
+from jifen.county.tenancy import require_tenant
 from jifen.http.kept import kept
 from jifen.db.session import get_session
 from jifen.models import ProgramRound, RankingRun, Tenant
@@ -136,13 +138,23 @@ def publication_dict(pub, run: RankingRun) -> dict:
 def published_page(found: ProgramRound, args: dict) -> dict:
     """The latest publication of ``found``, one keyset page of it; 404 before anything is published."""
     session = get_session()
-    pub = publication.latest(session, found)
-    if pub is None:
-        raise ApiError(404, "Nothing is published for this round yet.")
+    pub = _latest_or_404(session, found)
     # A publication's rows never change: each page of it is read once per process (jifen.web.page_cache).
     key = ("api list", found.tenant_id, pub.id, args.get("number"), args.get("after"), args["limit"])
     found_page, published = kept(key, lambda: _published_page(session, pub, args))
     return {**found_page.as_dict(), "publication": published}  # the next link follows this request's query
+
+
+def _latest_or_404(session, found: ProgramRound):
+    pub = publication.latest(session, found)
+    if pub is None:
+        raise ApiError(404, "Nothing is published for this round yet.")
+    return pub
+
+
+def _latest_page(found: ProgramRound, args: dict):
+    session = get_session()
+    return _published_page(session, _latest_or_404(session, found), args)
 
 
 def _published_page(session, pub, args: dict):
@@ -171,7 +183,16 @@ def _published_page(session, pub, args: dict):
            description="The latest publication (provisional or final) of the round, in position order. "
                        "Names and ID numbers are masked as on the public page.")
 def published_list(key: str, round_id: int, args):
-    return published_page(round_or_404(key, round_id), args)
+    program_or_404(key)
+    session = get_session()
+    tenant = require_tenant()
+    # The same for everyone who asks: each page is kept per process under the county's rounds and
+    # publications revisions (a newer publication, a round changed), read outside any transaction.
+    revisions = (revision(session, tenant, "rounds_revision"), revision(session, tenant, "publications_revision"))
+    page_key = ("api public list", tenant.id, key, round_id, revisions, args.get("number"), args.get("after"),
+                args["limit"])
+    found_page, published = kept(page_key, lambda: _latest_page(round_or_404(key, round_id), args))
+    return {**found_page.as_dict(), "publication": published}  # the next link follows this request's query
 
 
 _converter = OpenAPIConverter("3.0.3", schema_name_resolver=lambda schema: None, spec=None)
