@@ -57,6 +57,11 @@ def _load(schema_cls: type[ma.Schema], data, unknown=ma.RAISE) -> dict:
         raise ApiError(422, details=exc.messages) from None
 
 
+class Dumped(dict):
+    """A response body already dumped by the operation's response schema (a page kept per process, say):
+    given to JSON as it is, not dumped again."""
+
+
 def operation(**declared):
     """Declare an API view; see :class:`Operation` for the keywords."""
     op = Operation(**declared)
@@ -73,7 +78,10 @@ def operation(**declared):
             result = view(**kwargs)
             if isinstance(result, Page):
                 result = result.as_dict()
-            data = op.response().dump(result) if op.response is not None else result
+            if isinstance(result, Dumped) or op.response is None:
+                data = result
+            else:
+                data = op.response().dump(result)
             response = jsonify(data)
             response.status_code = op.status
             return response

@@ -18,8 +18,8 @@ from jifen.programs import rounds as programs
 from jifen.programs import publication
 from jifen.api import schemas
 from jifen.api.errors import ApiError
-from jifen.api.operations import operation
-from jifen.api.pagination import PageArgs, after_in, envelope, page_of
+from jifen.api.operations import Dumped, operation
+from jifen.api.pagination import Page, PageArgs, after_in, envelope, page_of
 from jifen.county.revisions import revision
 from jifen.county.tenancy import require_tenant
 from jifen.http.kept import kept
@@ -191,8 +191,17 @@ def published_list(key: str, round_id: int, args):
     revisions = (revision(session, tenant, "rounds_revision"), revision(session, tenant, "publications_revision"))
     page_key = ("api public list", tenant.id, key, round_id, revisions, args.get("number"), args.get("after"),
                 args["limit"])
-    found_page, published = kept(page_key, lambda: _latest_page(round_or_404(key, round_id), args))
-    return {**found_page.as_dict(), "publication": published}  # the next link follows this request's query
+    items, next_after, published = kept(page_key, lambda: _dumped(*_latest_page(round_or_404(key, round_id), args)))
+    # The next link follows this request's query.
+    return Dumped(items=items, next_after=next_after, next=Page(items, next_after).as_dict()["next"],
+                  publication=published)
+
+
+def _dumped(found_page: Page, published: dict) -> tuple:
+    """A page of the list as its JSON will hold it: dumped once, when it is kept."""
+    body = schemas.PublishedList().dump({"items": found_page.items, "next_after": found_page.next_after,
+                                         "next": None, "publication": published})
+    return body["items"], body["next_after"], body["publication"]
 
 
 _converter = OpenAPIConverter("3.0.3", schema_name_resolver=lambda schema: None, spec=None)
