@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-
 from weakref import WeakKeyDictionary
-
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
