@@ -188,7 +188,7 @@ def published_list(key: str, round_id: int):
     typed = (request.args.get("number") or "").strip()
     after = request.args.get("after", default=0, type=int)
     if not shared_with_anonymous():
-        return _list_page(*_published(key, round_id), typed, after)
+        return _published_list_page(key, round_id, typed, after)
     # A publication's rows never change: for anonymous visitors the page is rendered once per page, search,
     # language and day (the objection period ends on a day), and per revision of the county's plugins, rounds
     # and publications (a newer publication, a renamed round), read outside any transaction (jifen.web.page_cache).
@@ -196,7 +196,12 @@ def published_list(key: str, round_id: int):
     cache_key = ("published_list", g.tenant, current_locale(), current_county().revision,
                  revision(session, g.tenant, "rounds_revision"), revision(session, g.tenant, "publications_revision"),
                  clock.today(), key, round_id, after, typed[:40])
-    return cached_for_anonymous(cache_key, lambda: _list_page(*_published(key, round_id), typed, after))
+    return cached_for_anonymous(cache_key, lambda: _published_list_page(key, round_id, typed, after))
+
+
+def _published_list_page(key: str, round_id: int, typed: str, after: int) -> str:
+    program, found, publication_row, run = _published(key, round_id)
+    return _list_page(program, found, publication_row, run, typed, after)
 
 
 def _list_page(program, found, publication_row, run, typed: str, after: int) -> str:
