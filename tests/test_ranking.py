@@ -336,7 +336,7 @@ def test_a_failure_half_way_leaves_nothing_and_keeps_the_current_run(hand_worked
         def broken(*args, **kwargs):
             raise RuntimeError("injected failure in the second round")
 
-        monkeypatch.setattr(ranking_allocation, "_second_round", broken)  # after the snapshot and the ranking
+        monkeypatch.setattr(ranking_allocation, "tally", broken)  # after the snapshot and the ranking
         with pytest.raises(RuntimeError, match="injected"):
             ranking.run(session, found, actor="test", seed=SEED_FLIPPED)
         assert _table_counts(session) == before  # nothing of the failed run, even before any rollback

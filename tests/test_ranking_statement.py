@@ -70,10 +70,27 @@ def _rank(session, params: Params, inputs_run: int) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
+def _second_round_by_hand(params: Params, rows: list[tuple]) -> set[int]:
+    """The second round as the rule says it, one application at a time in rank order: the places round 1
+    left go to competing applications not placed in round 1, at most floor(cap% x places) per sub-quota."""
+    by_position = sorted(rows, key=lambda row: row[1])
+    left = params.total_quota - sum(1 for row in rows if row[6] == 1)
+    caps = {name: places * params.second_round_cap_percent // 100 for name, places in params.sub_quotas.items()}
+    picked: set[int] = set()
+    for app_id, _position, sub_quota, _sub, _points, outcome, allocation_round, *_rest in by_position:
+        if left <= 0:
+            break
+        if outcome in ("allocated", "waitlisted") and allocation_round != 1 and caps.get(sub_quota, 0) > 0:
+            picked.add(app_id)
+            caps[sub_quota] -= 1
+            left -= 1
+    return picked
+
+
 def _former_statement(monkeypatch) -> None:
     """The statement as it was: numeric sort keys and a second sort per sub-quota."""
     monkeypatch.setattr(allocation, "ONE_SORT_SUB_QUOTAS", 0)
-    monkeypatch.setattr(allocation, "order_sql", lambda dialect: allocation.ORDER_SQL)
+    monkeypatch.setattr(allocation, "sort_keys", lambda dialect: allocation.NUMERIC_KEYS)
 
 
 @pytest.mark.parametrize("case", ["headcount", "budget", "cutoff", "program score"])
@@ -97,8 +114,8 @@ def test_one_sort_gives_the_rows_of_the_former_statement(county, monkeypatch, ca
         _snapshot(session, tenant_id, snapshot.id, amounts=case == "budget", scores=case == "program score")
 
         one_sort = _rank(session, params, snapshot.id)
-        assert allocation._sub_quotas_of(ranking._connection(session, tenant_id), tenant_id, snapshot.id) == [
-            *sorted([*TOWNS, "干窑镇"]), None]
+        assert set(allocation._sub_quotas_of(ranking._connection(session, tenant_id), tenant_id, snapshot.id)) == {
+            *TOWNS, "干窑镇", None}
         with monkeypatch.context() as patched:  # more sub-quotas than one sort takes: the per-sub-quota sort
             patched.setattr(allocation, "ONE_SORT_SUB_QUOTAS", 2)
             two_sorts = _rank(session, params, snapshot.id)
@@ -112,5 +129,6 @@ def test_one_sort_gives_the_rows_of_the_former_statement(county, monkeypatch, ca
         if case == "headcount":  # the case exercises what the statement decides
             assert {"served_by_spouse", "below_threshold"} <= outcomes
             assert any(row[6] == 2 for row in former)  # second-round places
+            assert _second_round_by_hand(params, former) == {row[0] for row in former if row[6] == 2}
             assert any(row[2] is None and row[3] is not None for row in former)  # sub-positions without a sub-quota
         session.rollback()

@@ -1,7 +1,7 @@
 """Tenant scoping: fail closed with no county, never see or write another county's rows."""
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import create_engine, select, text, update
 
 from jifen.db.session import get_session
 from jifen.models import AuditEvent, PluginEnablement, User
@@ -128,3 +128,25 @@ def test_a_statement_the_scoping_cannot_see_is_refused(make_user, county):
         with pytest.raises(UnscopedQuery):
             session.execute(select(text("1")).select_from(User.__table__))
         assert session.scalar(select(func.count(User.id))) == 1
+
+
+@pytest.mark.postgres_only
+def test_county_policies_read_the_bound_county_once_per_statement(app, make_user):
+    """A scalar subquery (an InitPlan), not a function call per row (migration core_0026)."""
+    make_user("jiashan")
+    owner = create_engine(app.config["DATABASE_OWNER_URL"])
+    try:
+        with owner.connect() as conn:
+            policies = conn.execute(text(
+                "SELECT tablename, qual, with_check FROM pg_policies "
+                "WHERE schemaname IN ('public', 'jifen_runs') AND policyname LIKE '%county'")).all()
+    finally:
+        owner.dispose()
+    assert len(policies) >= 30
+    per_row = [p.tablename for p in policies if "( SELECT" not in p.qual or "( SELECT" not in p.with_check]
+    assert per_row == []
+    with app.extensions["jifen.db"].engine.connect() as conn:  # the application's role
+        conn.execute(text("SELECT set_config('jifen.tenant_id', '1', true)"))
+        plan = "\n".join(conn.execute(text("EXPLAIN SELECT count(*) FROM users")).scalars())
+    assert "InitPlan" in plan
+    assert not [line for line in plan.splitlines() if ("Filter" in line or "Cond" in line) and "current_setting" in line]

@@ -84,6 +84,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     config["JIFEN_QUEUE"] = env.get("JIFEN_QUEUE") or "jifen"  # the RQ queue's name
     config["JIFEN_TICK_SECONDS"] = int(env.get("JIFEN_TICK_SECONDS", "60"))
     config["JIFEN_JOB_TIMEOUT"] = int(env.get("JIFEN_JOB_TIMEOUT", "3600"))
+    # A ranking run of at least this many applications writes tables of its own on PostgreSQL
+    # (jifen.ranking.run_tables); tests give every run its own, so that the way is always exercised.
+    config["JIFEN_RANKING_OWN_TABLES_FROM"] = int(env.get("JIFEN_RANKING_OWN_TABLES_FROM",
+                                                          "0" if mode == "testing" else "10000"))
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     # Redis unreachable: limits are counted in this process's memory (Flask-Limiter logs a warning) and
     # logins keep working; half a second at most is spent finding out.

@@ -72,6 +72,9 @@ def grant_app_role(app: Flask, role: str, password: str | None = None, url: str 
             database = conn.execute(text("SELECT current_database()")).scalar()
             conn.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
             conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+            # Large ranking runs' own tables (jifen.ranking.run_tables): granted table by table while written.
+            if conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = 'jifen_runs'")).scalar():
+                conn.execute(text(f"GRANT USAGE ON SCHEMA jifen_runs TO {role}"))
             conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
             conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
             conn.execute(text(

@@ -17,11 +17,12 @@ On PostgreSQL the sort keys are whole numbers (points and tie-break values in hu
 ``bigint``): the same order, compared several times faster than ``numeric``.
 
 From those ranks the statement writes each outcome directly: headcount round 1 (the first N of
-each sub-quota, or of the county), threshold entitlement (everyone competing), a budget round's
-unbroken run from the top (a running sum of the competing grants within the budget). Only what needs an
-answer from other rows runs afterwards, and touches few rows: the second round for places left
-over (capped per sub-quota), a budget round's smaller grants below one that no longer fits (the
-"skip" rule), the cutoff score, and the notes naming the spouse who competes.
+each sub-quota, or of the county), the capped second round (a running count, over the same sort, of
+the competing applications round 1 left out within their sub-quota's cap: the places round 1 left
+go to the first of them), threshold entitlement (everyone competing), a budget round's unbroken run
+from the top (a running sum of the competing grants within the budget). Only what needs an answer
+from other rows runs afterwards, and touches few rows: a budget round's smaller grants below one that
+no longer fits (the "skip" rule), the cutoff score, and the notes naming the spouse who competes.
 
 Couples are found before the statement from the snapshot's rows that carry a family key (a few):
 sorted by the same total order in Python, every spouse after the first of a family is out.
@@ -33,11 +34,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
-from sqlalchemy import BigInteger, Numeric, and_, bindparam, func, select, text
+from sqlalchemy import BigInteger, Numeric, Table, and_, bindparam, func, select, text
 from sqlalchemy.engine import Connection
 
-from jifen.models import RankingInput, RankingResult
 from jifen.points.scoring import quantize
+from jifen.ranking import run_tables
+from jifen.ranking.run_tables import SHARED, RunTables
 from jifen.ranking.snapshot import RankingError
 from jifen.text import lazy_gettext as _l
 
@@ -61,17 +63,22 @@ READ_BATCH = 10000
 
 ORDER_SQL = ("points DESC, tb1 DESC NULLS LAST, tb2 DESC NULLS LAST, tb3 DESC NULLS LAST, tb4 DESC NULLS LAST, "
              "lottery ASC, program_application_id ASC")
+# The statement sorts on these keys, projected once per row (k0 the points, k1-k4 the tie-break values).
+KEYS_ORDER = ("k0 DESC, k1 DESC NULLS LAST, k2 DESC NULLS LAST, k3 DESC NULLS LAST, k4 DESC NULLS LAST, "
+              "lottery ASC, program_application_id ASC")
+NUMERIC_KEYS = "points AS k0, tb1 AS k1, tb2 AS k2, tb3 AS k3, tb4 AS k4"
 # Up to this many distinct sub-quotas in a run, one sort gives the positions overall and per sub-quota.
 ONE_SORT_SUB_QUOTAS = 32
 
 
-def order_sql(dialect: str) -> str:
-    """:data:`ORDER_SQL` for ``dialect``. On PostgreSQL the points and tie-break values (numeric with
-    two decimals) are compared as whole hundredths, ``bigint``: exact, the same order, a cheaper sort."""
+def sort_keys(dialect: str) -> str:
+    """The projection of the sort keys for ``dialect`` (the order is :data:`ORDER_SQL`'s). On PostgreSQL
+    the points and tie-break values (numeric with two decimals) are whole hundredths, ``bigint``: exact,
+    the same order, a cheaper sort."""
     if dialect != "postgresql":
-        return ORDER_SQL
-    cents = [f"CAST({column} * 100 AS BIGINT) DESC NULLS LAST" for column in ("tb1", "tb2", "tb3", "tb4")]
-    return ", ".join(["CAST(points * 100 AS BIGINT) DESC", *cents, "lottery ASC", "program_application_id ASC"])
+        return NUMERIC_KEYS
+    return ", ".join(f"CAST({column} * 100 AS BIGINT) AS k{i}"
+                     for i, column in enumerate(("points", "tb1", "tb2", "tb3", "tb4")))
 
 
 def order_key(row) -> tuple:
@@ -84,14 +91,14 @@ def result_filter(results, tenant_id: int, run_id: int):
     return and_(results.c.tenant_id == tenant_id, results.c.run_id == run_id)
 
 
-def set_outcomes(connection: Connection, tenant_id: int, run_id: int, rows: Iterable[dict]) -> None:
+def set_outcomes(connection: Connection, tenant_id: int, run_id: int, rows: Iterable[dict],
+                 results: Table = SHARED.results) -> None:
     """Batched executemany of rows {b_id, b_position, b_outcome, b_round, b_note}.
 
     Each row is named by its application id AND its position: whichever of the two indexes,
     (tenant, run, application) or (tenant, run, position), the planner picks (its row estimates for
     rows written moments ago are worthless), all three columns are matched: one index lookup.
     """
-    results = RankingResult.__table__
     statement = (
         results.update()
         .where(result_filter(results, tenant_id, run_id),
@@ -111,10 +118,10 @@ def set_outcomes(connection: Connection, tenant_id: int, run_id: int, rows: Iter
 # --------------------------------------------------------------------------- the family rule
 
 
-def family_losers(connection: Connection, tenant_id: int, inputs_run: int, terms=None) -> dict[int, int]:
+def family_losers(connection: Connection, tenant_id: int, inputs_run: int, terms=None,
+                  inputs: Table = SHARED.inputs) -> dict[int, int]:
     """Application id -> the id of the better-placed spouse's application that serves the family.
     With a program's own ranking score (``terms``), a spouse who does not compete serves nobody."""
-    inputs = RankingInput.__table__
     rows = connection.execute(
         select(inputs.c.program_application_id, inputs.c.family_key, inputs.c.points, inputs.c.tb1, inputs.c.tb2,
                inputs.c.tb3, inputs.c.tb4, inputs.c.lottery, inputs.c.program_score)
@@ -132,8 +139,22 @@ def family_losers(connection: Connection, tenant_id: int, inputs_run: int, terms
 
 
 def _note_family(connection: Connection, tenant_id: int, params: "Params", run_id: int,
-                 losers: dict[int, int]) -> None:
-    results = RankingResult.__table__
+                 losers: dict[int, int], results: Table) -> None:
+    rule = params.family_rule or "family"
+    if connection.dialect.name == "postgresql":  # one statement: the spouses' ids as two arrays
+        named = run_tables.quoted(connection, results)
+        served = sorted(losers.items())
+        connection.execute(text(f"""
+            UPDATE {named} AS r
+            SET outcome = :served, allocation_round = NULL,
+                note = :rule || ': the family competes with application ' || b.program_application_id
+                       || ' at position ' || b.position
+            FROM unnest(CAST(:ids AS BIGINT[]), CAST(:best AS BIGINT[])) AS l (id, best_id)
+            JOIN {named} AS b ON b.tenant_id = :tenant AND b.run_id = :run AND b.program_application_id = l.best_id
+            WHERE r.tenant_id = :tenant AND r.run_id = :run AND r.program_application_id = l.id
+        """), {"served": SERVED_BY_SPOUSE, "rule": rule, "ids": [loser for loser, _ in served],
+               "best": [best for _, best in served], "tenant": tenant_id, "run": run_id})
+        return
     ids = sorted(set(losers) | set(losers.values()))
     positions: dict[int, int] = {}
     for first in range(0, len(ids), READ_BATCH):
@@ -142,29 +163,38 @@ def _note_family(connection: Connection, tenant_id: int, params: "Params", run_i
             .where(result_filter(results, tenant_id, run_id),
                    results.c.program_application_id.in_(ids[first:first + READ_BATCH]))
         ).all())
-    rule = params.family_rule or "family"
     set_outcomes(connection, tenant_id, run_id, (
         {"b_id": app_id, "b_position": positions[app_id], "b_outcome": SERVED_BY_SPOUSE, "b_round": None,
          "b_note": f"{rule}: the family competes with application {best_id} at position {positions[best_id]}"}
-        for app_id, best_id in sorted(losers.items())))
+        for app_id, best_id in sorted(losers.items())), results)
 
 
 # --------------------------------------------------------------------------- the statement
 
 
-def _sub_quotas_of(connection: Connection, tenant_id: int, inputs_run: int) -> list[str | None] | None:
-    """The distinct sub-quotas of the snapshot's rows (None among them for rows without one), or None
-    when there are more than :data:`ONE_SORT_SUB_QUOTAS`."""
-    inputs = RankingInput.__table__
-    found = connection.execute(
-        select(inputs.c.sub_quota).where(inputs.c.tenant_id == tenant_id, inputs.c.run_id == inputs_run)
-        .group_by(inputs.c.sub_quota).limit(ONE_SORT_SUB_QUOTAS + 1)
-    ).scalars().all()
-    return None if len(found) > ONE_SORT_SUB_QUOTAS else sorted(found, key=lambda name: (name is None, name or ""))
+def _sub_quotas_of(connection: Connection, tenant_id: int, inputs_run: int, inputs: Table = SHARED.inputs,
+                   excluded_sql: str = "0", values: dict | None = None,
+                   binds: Iterable = ()) -> dict[str | None, int]:
+    """The distinct sub-quotas of the snapshot's rows (None for rows without one), each with how many
+    of its applications compete (``excluded_sql`` is 0): one pass over the snapshot."""
+    statement = text(f"""
+        SELECT sub_quota, count(*) FILTER (WHERE {excluded_sql} = 0) AS competing
+        FROM {run_tables.quoted(connection, inputs)} WHERE tenant_id = :tenant AND run_id = :inputs_run
+        GROUP BY sub_quota
+    """)
+    if binds:
+        statement = statement.bindparams(*binds)
+    return dict(connection.execute(statement, {**(values or {}), "tenant": tenant_id, "inputs_run": inputs_run}).all())
+
+
+def _second_round_places(params: "Params") -> bool:
+    """Whether places left over in round 1 go to a capped second round (headcount rounds with sub-quotas)."""
+    return bool(params.quota_mode == "headcount" and params.sub_quotas and params.second_round
+                and params.second_round_cap_percent > 0)
 
 
 def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
-                   losers: dict[int, int]) -> None:
+                   losers: dict[int, int], tables: RunTables) -> None:
     values: dict = {"tenant": tenant_id, "inputs_run": inputs_run, "results_run": results_run,
                     "waitlisted": WAITLISTED, "allocated": ALLOCATED, "served": SERVED_BY_SPOUSE,
                     "below": BELOW_THRESHOLD}
@@ -214,8 +244,9 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
     else:  # cutoff score: decided afterwards from the quota-th competing application
         allocated = "FALSE"
     below_note = ":below_note" if params.threshold is not None else "NULL"
-    order = order_sql(connection.dialect.name)
-    subs = _sub_quotas_of(connection, tenant_id, inputs_run)
+    counted = _sub_quotas_of(connection, tenant_id, inputs_run, tables.inputs, excluded_sql, values, binds)
+    subs = (sorted(counted, key=lambda name: (name is None, name or ""))
+            if len(counted) <= ONE_SORT_SUB_QUOTAS else None)
     if subs is not None:  # one sort: each row reads the running counts of its own sub-quota
         positions, competing = [], []
         for i, name in enumerate(subs):
@@ -229,33 +260,58 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
         sub_counts = (f"CASE {' '.join(positions)} END AS sub_position, "
                       f"CASE {' '.join(competing)} END AS sub_excluded") if subs else \
             "CAST(NULL AS BIGINT) AS sub_position, 0 AS sub_excluded"
-        windows = f"overall AS (ORDER BY {lead}{order} ROWS UNBOUNDED PRECEDING)"
+        windows = f"overall AS (ORDER BY {lead}{KEYS_ORDER} ROWS UNBOUNDED PRECEDING)"
     else:  # many sub-quotas: a second sort, per sub-quota
         sub_counts = ("row_number() OVER per_sub AS sub_position, "
                       "sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER per_sub AS sub_excluded")
-        windows = (f"overall AS (ORDER BY {lead}{order} ROWS UNBOUNDED PRECEDING), "
-                   f"per_sub AS (PARTITION BY sub_quota ORDER BY {lead}{order} ROWS UNBOUNDED PRECEDING)")
-    statement = text(f"""
-        INSERT INTO ranking_results (tenant_id, run_id, program_application_id, position, sub_quota, sub_position,
-                                     points, outcome, allocation_round, note, amount)
-        SELECT tenant_id, :results_run, program_application_id, position, sub_quota, sub_position, points,
-               CASE WHEN excluded = 1 THEN :served WHEN excluded = 2 THEN :below {score_outcomes}
-                    WHEN {allocated} THEN :allocated ELSE :waitlisted END,
-               CASE WHEN excluded = 0 AND {allocated} THEN 1 END,
-               CASE WHEN excluded = 2 THEN {below_note} {score_notes} END, amount
-        FROM (
+        windows = (f"overall AS (ORDER BY {lead}{KEYS_ORDER} ROWS UNBOUNDED PRECEDING), "
+                   f"per_sub AS (PARTITION BY sub_quota ORDER BY {lead}{KEYS_ORDER} ROWS UNBOUNDED PRECEDING)")
+    ranked = f"""
             SELECT tenant_id, program_application_id, sub_quota, points, excluded, amount,
+                   k0, k1, k2, k3, k4, lottery{score_column},
                    sum(CASE WHEN excluded = 0 THEN amount ELSE 0 END) OVER overall AS spent,
                    row_number() OVER overall AS position,
                    sum(CASE WHEN excluded > 0 THEN 1 ELSE 0 END) OVER overall AS excluded_before,
                    {sub_counts}
             FROM (
-                SELECT tenant_id, program_application_id, sub_quota, points, tb1, tb2, tb3, tb4, lottery, amount{score_column},
-                       {excluded_sql} AS excluded
-                FROM ranking_inputs WHERE tenant_id = :tenant AND run_id = :inputs_run
+                SELECT tenant_id, program_application_id, sub_quota, points, {sort_keys(connection.dialect.name)},
+                       lottery, amount{score_column}, {excluded_sql} AS excluded
+                FROM {run_tables.quoted(connection, tables.inputs)} WHERE tenant_id = :tenant AND run_id = :inputs_run
             ) AS snapshot
-            WINDOW {windows}
-        ) AS ranked
+            WINDOW {windows}"""
+    if _second_round_places(params):
+        # The second round (Zhongshan 2016): the places round 1 leaves go, in the same order, to competing
+        # applications of any sub-quota, but no sub-quota takes more than floor(cap% x its own places).
+        # A running count over the same sort keys (the rows come sorted) gives them in this statement.
+        caps = " ".join(f"WHEN sub_quota = :sub_{i} THEN :cap_{i}" for i, _ in enumerate(sorted(params.sub_quotas)))
+        for i, (_name, quota) in enumerate(sorted(params.sub_quotas.items())):
+            values[f"cap_{i}"] = quota * params.second_round_cap_percent // 100
+        first_round = sum(min(quota, counted.get(name, 0)) for name, quota in params.sub_quotas.items())
+        values["left"] = max(0, params.total_quota - first_round)
+        decided = f"""
+            SELECT *, CASE WHEN in_first = 1 THEN 1
+                           WHEN in_second = 1 AND count(*) FILTER (WHERE in_second = 1) OVER again <= :left THEN 2
+                      END AS won_round
+            FROM (
+                SELECT *, CASE WHEN excluded = 0 AND {allocated} THEN 1 ELSE 0 END AS in_first,
+                       CASE WHEN excluded = 0 AND NOT ({allocated})
+                                 AND sub_position - sub_excluded <= CASE {places} ELSE 0 END + CASE {caps} ELSE 0 END
+                            THEN 1 ELSE 0 END AS in_second
+                FROM ({ranked}) AS ranked
+            ) AS sorted
+            WINDOW again AS (ORDER BY {lead}{KEYS_ORDER} ROWS UNBOUNDED PRECEDING)"""
+    else:
+        decided = f"SELECT *, CASE WHEN excluded = 0 AND {allocated} THEN 1 END AS won_round FROM ({ranked}) AS ranked"
+    statement = text(f"""
+        INSERT INTO {run_tables.quoted(connection, tables.results)} (tenant_id, run_id, program_application_id,
+                                     position, sub_quota, sub_position, points, outcome, allocation_round, note,
+                                     amount)
+        SELECT tenant_id, :results_run, program_application_id, position, sub_quota, sub_position, points,
+               CASE WHEN excluded = 1 THEN :served WHEN excluded = 2 THEN :below {score_outcomes}
+                    WHEN won_round IS NOT NULL THEN :allocated ELSE :waitlisted END,
+               won_round,
+               CASE WHEN excluded = 2 THEN {below_note} {score_notes} END, amount
+        FROM ({decided}) AS decided
     """)
     if binds:
         statement = statement.bindparams(*binds)
@@ -263,45 +319,6 @@ def _insert_ranked(connection: Connection, tenant_id: int, params: "Params", inp
 
 
 # --------------------------------------------------------------------------- after the statement
-
-
-def _second_round(connection: Connection, tenant_id: int, params: "Params", run_id: int, tallied: "Tally",
-                  report: "Progress") -> "Tally":
-    """Places left over go, in overall order, to competing applications of any sub-quota, but no
-    sub-quota takes more than ``floor(cap% x its own quota)`` of them (Zhongshan 2016: 10%).
-    Returns the tally with them (counted from the rows it allocated, not read again)."""
-    left = max(0, params.total_quota - tallied.counts.get(ALLOCATED, 0))
-    caps = {name: (quota * params.second_round_cap_percent) // 100 for name, quota in params.sub_quotas.items()}
-    taken = dict.fromkeys(caps, 0)
-    open_subs = {name for name, cap in caps.items() if cap > 0}
-    results = RankingResult.__table__
-    picked: list[dict] = []
-    last_position = 0
-    while left > 0 and open_subs:
-        rows = connection.execute(
-            select(results.c.program_application_id, results.c.sub_quota, results.c.position, results.c.points)
-            .where(result_filter(results, tenant_id, run_id), results.c.outcome == WAITLISTED,
-                   results.c.sub_quota.in_(sorted(open_subs)), results.c.position > last_position)
-            .order_by(results.c.position).limit(READ_BATCH)
-        ).all()
-        if not rows:
-            break
-        for app_id, sub_quota, position, points in rows:
-            last_position = position
-            if sub_quota not in open_subs:
-                continue
-            picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 2,
-                           "b_note": None})
-            tallied = tallied.with_one_more(sub_quota, quantize(points))
-            taken[sub_quota] += 1
-            left -= 1
-            if taken[sub_quota] >= caps[sub_quota]:
-                open_subs.discard(sub_quota)
-            if left == 0 or not open_subs:
-                break
-    set_outcomes(connection, tenant_id, run_id, picked)
-    report("second round", len(picked), None)
-    return tallied
 
 
 @dataclass
@@ -318,21 +335,9 @@ class Tally:
     sub_allocated: dict[str | None, int] = field(default_factory=dict)
     paid: Decimal = Decimal("0")  # a budget round: the grants of the allocated applications, in yuan
 
-    def with_one_more(self, sub_quota: str | None, points: Decimal) -> "Tally":
-        """This tally with one waitlisted application of ``sub_quota`` allocated (a headcount round)."""
-        counts = {**self.counts, ALLOCATED: self.counts.get(ALLOCATED, 0) + 1,
-                  WAITLISTED: self.counts.get(WAITLISTED, 0) - 1}
-        if not counts[WAITLISTED]:
-            del counts[WAITLISTED]
-        low = self.sub_cutoffs.get(sub_quota)
-        sub_cutoffs = {**self.sub_cutoffs, sub_quota: points if low is None else min(low, points)}
-        sub_allocated = {**self.sub_allocated, sub_quota: self.sub_allocated.get(sub_quota, 0) + 1}
-        return Tally(counts, min(sub_cutoffs.values()), sub_cutoffs, sub_allocated, self.paid)
 
-
-def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
+def tally(connection: Connection, tenant_id: int, run_id: int, results: Table = SHARED.results) -> Tally:
     """One pass over the run's results, grouped by outcome and sub-quota."""
-    results = RankingResult.__table__
     rows = connection.execute(
         select(results.c.outcome, results.c.sub_quota, func.count(results.c.program_application_id),
                func.min(results.c.points), func.sum(results.c.amount))
@@ -351,10 +356,9 @@ def tally(connection: Connection, tenant_id: int, run_id: int) -> Tally:
     return tallied
 
 
-def _cutoff(connection: Connection, tenant_id: int, params: "Params", run_id: int) -> None:
+def _cutoff(connection: Connection, tenant_id: int, params: "Params", run_id: int, results: Table) -> None:
     """Cutoff score: the quota-th competing application sets the line; with ``cutoff_ties`` "all"
     everyone at its score is admitted, with "strict" exactly the first ``quota``."""
-    results = RankingResult.__table__
     quota = params.total_quota
     if quota <= 0:
         return
@@ -370,11 +374,11 @@ def _cutoff(connection: Connection, tenant_id: int, params: "Params", run_id: in
     connection.execute(results.update().where(condition).values(outcome=ALLOCATED, allocation_round=1))
 
 
-def _budget_skips(connection: Connection, tenant_id: int, params: "Params", run_id: int, report: "Progress") -> int:
+def _budget_skips(connection: Connection, tenant_id: int, params: "Params", run_id: int, report: "Progress",
+                  results: Table) -> int:
     """The "skip" rule of a budget round: below the first grant that no longer fits the money left,
     each waitlisted application whose grant still fits is paid, in rank order, until the money runs
     out (the statement paid the unbroken run from the top). Returns how many it paid."""
-    results = RankingResult.__table__
     competing = and_(result_filter(results, tenant_id, run_id), results.c.amount.is_not(None))
     paid = connection.execute(select(func.coalesce(func.sum(results.c.amount), 0))
                               .where(competing, results.c.outcome == ALLOCATED)).scalar()
@@ -396,26 +400,28 @@ def _budget_skips(connection: Connection, tenant_id: int, params: "Params", run_
                 picked.append({"b_id": app_id, "b_position": position, "b_outcome": ALLOCATED, "b_round": 1,
                                "b_note": None})
                 left -= amount
-    set_outcomes(connection, tenant_id, run_id, picked)
+    set_outcomes(connection, tenant_id, run_id, picked, results)
     report("budget", len(picked), None)
     return len(picked)
 
 
 def rank_and_allocate(connection: Connection, tenant_id: int, params: "Params", inputs_run: int, results_run: int,
-                      report: "Progress") -> Tally:
-    """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``."""
-    losers = family_losers(connection, tenant_id, inputs_run, params.score_terms) if params.family_rule else {}
-    _insert_ranked(connection, tenant_id, params, inputs_run, results_run, losers)
+                      report: "Progress", tables: RunTables = SHARED) -> Tally:
+    """Steps 2-4 from the snapshot of ``inputs_run`` into the results of ``results_run``, in ``tables``
+    (:mod:`jifen.ranking.run_tables`)."""
+    losers = (family_losers(connection, tenant_id, inputs_run, params.score_terms, tables.inputs)
+              if params.family_rule else {})
+    _insert_ranked(connection, tenant_id, params, inputs_run, results_run, losers, tables)
+    run_tables.loaded(connection, tables, results_run, "results")
     report("ranked", 0, None)
+    results = tables.results
     if losers:
-        _note_family(connection, tenant_id, params, results_run, losers)
+        _note_family(connection, tenant_id, params, results_run, losers, results)
     if params.quota_mode == "cutoff":
-        _cutoff(connection, tenant_id, params, results_run)
+        _cutoff(connection, tenant_id, params, results_run, results)
     if params.quota_mode == "budget" and params.budget_leftover == "skip":
-        _budget_skips(connection, tenant_id, params, results_run, report)
-    tallied = tally(connection, tenant_id, results_run)
-    if params.quota_mode == "headcount" and params.sub_quotas and params.second_round:
-        tallied = _second_round(connection, tenant_id, params, results_run, tallied, report)
+        _budget_skips(connection, tenant_id, params, results_run, report, results)
+    tallied = tally(connection, tenant_id, results_run, results)
     _within_quota(params, tallied)
     report("allocated", 0, None)
     return tallied

@@ -10,9 +10,10 @@ SAVEPOINT of the caller's transaction, so that a failure half-way leaves nothing
 2. **Rank, family rule, round 1** (:mod:`jifen.ranking.allocation`): one ``INSERT ... SELECT`` with
    ``row_number()`` over the total order (points, tie-breaks, lottery, application id) for
    ``position`` and per sub-quota for ``sub_position``; of spouses who both applied only the
-   better-placed application competes; headcount round 1 and threshold entitlement are decided in
-   the same statement.
-3. **The rest of the allocation**: the capped county-wide second round, or the cutoff score.
+   better-placed application competes; headcount round 1, the capped county-wide second round and
+   threshold entitlement are decided in the same statement.
+3. **The rest of the allocation**: the cutoff score, a budget round's smaller grants. A large run on
+   PostgreSQL writes steps 1-3 into tables of its own, attached afterwards (:mod:`jifen.ranking.run_tables`).
 4. **Digest**: SHA-256 over one canonical line per result in position order (by PostgreSQL itself).
 5. **Record**: the :class:`~jifen.models.RankingRun` with its parameters, seed, versions and digest.
 
@@ -35,7 +36,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 import marshmallow as ma
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -58,7 +59,7 @@ from jifen.ranking.snapshot import (  # noqa: F401 - APPLIED, APPLIED_AT and Ran
 from jifen.plugin import settings_versions
 from jifen.points.rules import county_item_types, latest_version
 from jifen.ranking.params import Params, checked_places, score_terms  # noqa: F401 - re-exported for callers of runs
-from jifen.ranking import tie_breaks
+from jifen.ranking import run_tables, tie_breaks
 from jifen.points.scoring import Rules, quantize
 from jifen.county.tenancy import require_tenant
 from jifen.text import lazy_gettext as _l
@@ -271,8 +272,13 @@ def run(
         session.add(record)
         session.flush()
         connection = _connection(session, tenant.id)
-        count = _snapshot(session, connection, tenant.id, found, params, record.id, seed, rules_override, report)
-        tallied = rank_and_allocate(connection, tenant.id, params, record.id, record.id, report)
+        large = connection.dialect.name == "postgresql" and run_tables.wanted(connection, _competing(session, found))
+        tables = run_tables.own(connection, record.id) if large else run_tables.SHARED
+        count = _snapshot(session, connection, tenant.id, found, params, record.id, seed, rules_override, report,
+                          tables.inputs)
+        run_tables.loaded(connection, tables, record.id, "inputs")
+        tallied = rank_and_allocate(connection, tenant.id, params, record.id, record.id, report, tables)
+        run_tables.attach(connection, tables, record.id)  # read through the shared tables from here on
         cutoff = quantize(params.threshold) if params.quota_mode == "threshold" else tallied.cutoff
         subs = sub_quota_outcomes(params, tallied)
         counts = tallied.counts
@@ -345,17 +351,24 @@ def make_current(session: Session, run: RankingRun, actor: str) -> RankingRun:
 # --------------------------------------------------------------------------- step 1: snapshot (jifen.ranking.snapshot)
 
 
+def _competing(session: Session, found: ProgramRound) -> int:
+    """How many applications the round has that may compete (an upper bound of the snapshot's rows)."""
+    return session.scalar(select(func.count(ProgramApplication.id)).where(
+        ProgramApplication.round_id == found.id, ProgramApplication.status == APPLIED)) or 0
+
+
 def _snapshot(session: Session, connection: Connection, tenant_id: int, found: ProgramRound, params: Params,
-              run_id: int, seed: int, rules_override: Rules | None, report: Progress) -> int:
+              run_id: int, seed: int, rules_override: Rules | None, report: Progress, inputs: Table) -> int:
     """In one statement when the stored points suffice, else through the scoring function."""
     frozen = found.rule_version
     if rules_override is None and not needs_python(connection, tenant_id, found.id, frozen):
         report("snapshot", 0, None)
         floor = rules_of_version(session, frozen, county_item_types(session)).floor if frozen is not None else None
-        count = snapshot_in_sql(connection, tenant_id, found, params, run_id, seed, floor)
+        count = snapshot_in_sql(connection, tenant_id, found, params, run_id, seed, floor, inputs)
         report("snapshot", count, count)
         return count
-    return snapshot_in_python(session, connection, tenant_id, found, params, run_id, seed, rules_override, report)
+    return snapshot_in_python(session, connection, tenant_id, found, params, run_id, seed, rules_override, report,
+                              inputs)
 
 
 # --------------------------------------------------------------------------- step 5: digest, counts, moves
@@ -377,14 +390,15 @@ def digest_line(position: int, application: int | str, points, outcome: str, all
     return f"{position},{application},{quantize(points)},{outcome},{allocation_round or ''}{money}\n"
 
 
-def _digest(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
+def _digest(connection: Connection, tenant_id: int, run_id: int, digest_format: int,
+            results: Table = run_tables.SHARED.results) -> str:
     """SHA-256 over the canonical lines (:func:`digest_line`) in position order."""
     if connection.dialect.name == "postgresql":
-        return _digest_in_sql(connection, tenant_id, run_id, digest_format)
-    return _digest_in_python(connection, tenant_id, run_id, digest_format)
+        return _digest_in_sql(connection, tenant_id, run_id, digest_format, results)
+    return _digest_in_python(connection, tenant_id, run_id, digest_format, results)
 
 
-def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
+def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int, digest_format: int, results: Table) -> str:
     """PostgreSQL builds the lines and hashes them itself: no result row leaves the database."""
     named = "a.reference" if digest_format == BY_REFERENCE else "r.program_application_id"
     return connection.execute(text(f"""
@@ -393,15 +407,14 @@ def _digest_in_sql(connection: Connection, tenant_id: int, run_id: int, digest_f
                    || coalesce(CAST(r.allocation_round AS TEXT), '') || coalesce(',' || CAST(r.amount AS TEXT), '')
                    || chr(10), '' ORDER BY r.position), ''),
                'UTF8')), 'hex')
-        FROM ranking_results r
+        FROM {run_tables.quoted(connection, results)} r
         JOIN program_applications a ON a.tenant_id = r.tenant_id AND a.id = r.program_application_id
         WHERE r.tenant_id = :tenant AND r.run_id = :run
     """), {"tenant": tenant_id, "run": run_id}).scalar()
 
 
-def _digest_in_python(connection: Connection, tenant_id: int, run_id: int, digest_format: int) -> str:
+def _digest_in_python(connection: Connection, tenant_id: int, run_id: int, digest_format: int, results: Table) -> str:
     """Read in keyset pages (never all at once)."""
-    results = RankingResult.__table__
     applications = ProgramApplication.__table__
     named = applications.c.reference if digest_format == BY_REFERENCE else results.c.program_application_id
     digest = hashlib.sha256()
@@ -458,8 +471,11 @@ def verification(session: Session, run: RankingRun) -> Verification:
         session.add(scratch)
         session.flush()
         connection = _connection(session, tenant.id)
-        rank_and_allocate(connection, tenant.id, params, run.id, scratch.id, lambda *a: None)
-        recomputed = _digest(connection, tenant.id, scratch.id, run.digest_format)
+        tables = run_tables.SHARED
+        if run_tables.wanted(connection, run.input_count or 0):  # the stored snapshot, results of its own
+            tables = run_tables.RunTables(tables.inputs, run_tables.own(connection, scratch.id).results, own=True)
+        rank_and_allocate(connection, tenant.id, params, run.id, scratch.id, lambda *a: None, tables)
+        recomputed = _digest(connection, tenant.id, scratch.id, run.digest_format, tables.results)
     finally:
         savepoint.rollback()
     stored = _digest(_connection(session, tenant.id), tenant.id, run.id, run.digest_format)

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
 from flask_babel import force_locale
-from sqlalchemy import BigInteger, String, and_, any_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, String, Table, and_, any_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
@@ -161,7 +161,8 @@ def _rescored(session: Session, application_ids: list[int], rules: Rules, types)
 
 
 def snapshot_in_python(session: Session, connection: Connection, tenant_id: int, found: ProgramRound, params: Params,
-              run_id: int, seed: int, rules_override: Rules | None, report: Progress) -> int:
+                       run_id: int, seed: int, rules_override: Rules | None, report: Progress,
+                       inputs: Table = RankingInput.__table__) -> int:
     """Write the run's RankingInput rows, a page of applications at a time (executemany; the county
     stamped on each row)."""
     total = session.scalar(select(func.count(ProgramApplication.id)).where(
@@ -171,7 +172,6 @@ def snapshot_in_python(session: Session, connection: Connection, tenant_id: int,
     frozen = found.rule_version
     types = county_item_types(session) if (rules_override is not None or frozen is not None) else {}
     version_rules: Rules | None = None
-    inputs = RankingInput.__table__
     done = seen = 0
     after = None
     while True:
@@ -284,7 +284,7 @@ def needs_python(connection: Connection, tenant_id: int, round_id: int, frozen: 
 
 
 def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound, params: "Params", run_id: int,
-                    seed: int, floor: Decimal | None) -> int:
+                    seed: int, floor: Decimal | None, inputs: Table = RankingInput.__table__) -> int:
     """The snapshot as one ``INSERT ... SELECT``; the same rows as :func:`snapshot_in_python` when
     :func:`needs_python` is False. ``floor``: the frozen rule version's floor on totals, if any."""
     pa, ap, le, fm = (ProgramApplication.__table__, Application.__table__, LedgerEntry.__table__,
@@ -360,7 +360,6 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     )
     if sums:
         rows = rows.outerjoin(ledger, and_(ledger.c.application_id == ap.c.id, ledger.c.rule_version == version))
-    inputs = RankingInput.__table__
     result = connection.execute(inputs.insert().from_select(
         ["tenant_id", "run_id", "program_application_id", "user_id", "sub_quota", "family_key", "points",
          "tb1", "tb2", "tb3", "tb4", "lottery", *(["program_score"] if own_score else []), "amount"], rows),
