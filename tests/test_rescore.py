@@ -1,6 +1,7 @@
 """``jifen points rescore``: the ledger of every confirmed application under the county's current rules."""
 
 from collections import Counter
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -50,6 +51,13 @@ def _assert_ledger_matches_scoring(session, version):
         assert [row[2:] for row in rows.get(application.id, [])] == expected
         assert application.rule_version == version
         assert application.total_points == breakdown.total
+        # the subtotals cached with the total are the sums of the rows per category and per item type
+        sums: Counter = Counter()
+        for row in rows.get(application.id, []):
+            for key, name in (("c", row[4]), ("t", row[3])):
+                if name:  # an item type no longer offered has no category
+                    sums[f"{key}:{name}"] += row[6]
+        assert {key: Decimal(value) for key, value in application.subtotals.items()} == dict(sums)
 
 
 def test_rescore_writes_the_ledger_of_demo_applicants_as_scoring_computes_it(cli, county):

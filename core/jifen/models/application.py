@@ -39,6 +39,9 @@ class Application(TenantScoped, Base):
     # Derived from the ledger (sum of the current rule version's rows, floored), cached here.
     total_points: Mapped[Decimal | None] = mapped_column(POINTS, nullable=True)
     rule_version: Mapped[int | None] = mapped_column(nullable=True)
+    # Cached with the total: the same rows' points per category ("c:<category>") and per item type
+    # ("t:<item type>"), text with two decimals; a ranking's tie-breaks read them instead of the ledger.
+    subtotals: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     recheck_until: Mapped[date | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import JSON, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from jifen import audit
@@ -23,7 +23,7 @@ from jifen.models.application import CONFIRMED, ITEM_VERIFIED, RECHECK
 from jifen import clock
 from jifen.calendar.workdays import add_working_days
 from jifen.points.rules import county_item_types, ensure_current_version, load_rules
-from jifen.points.scoring import Breakdown, Declared, Rules, score
+from jifen.points.scoring import Breakdown, Declared, Rules, quantize, score
 from jifen.county.tenancy import require_tenant
 
 DEFAULT_RECHECK_DAYS = 15
@@ -51,8 +51,16 @@ def ledger_rows(application_id: int, breakdown: Breakdown, version: int) -> list
     ]
 
 
+def subtotals_of(breakdown: Breakdown) -> dict[str, str]:
+    """What :attr:`Application.subtotals` caches of ``breakdown``: the points per category and per item type
+    (the sums of the ledger rows written from it, as a ranking's tie-breaks read them)."""
+    cached = {f"c:{name}": str(quantize(points)) for name, points in breakdown.by_category.items() if name}
+    cached.update({f"t:{name}": str(quantize(points)) for name, points in breakdown.by_type.items() if name})
+    return cached
+
+
 def _write(session: Session, breakdowns: dict[int, Breakdown], version: int) -> None:
-    """Insert the ledger rows and cache the totals: the reviewed bulk writer of this table."""
+    """Insert the ledger rows and cache the totals and subtotals: the reviewed bulk writer of this table."""
     rows = [row for app_id, b in breakdowns.items() for row in ledger_rows(app_id, b, version)]
     if rows:  # one executemany; every row carries the bound county (ledger_rows)
         session.connection().execute(LedgerEntry.__table__.insert(), rows)
@@ -60,8 +68,9 @@ def _write(session: Session, breakdowns: dict[int, Breakdown], version: int) -> 
     session.connection().execute(
         table.update()
         .where(table.c.tenant_id == require_tenant().id, table.c.id == bindparam("b_id"))
-        .values(total_points=bindparam("b_total"), rule_version=version, updated_at=utcnow()),
-        [{"b_id": app_id, "b_total": b.total} for app_id, b in breakdowns.items()],
+        .values(total_points=bindparam("b_total"), subtotals=bindparam("b_subtotals", type_=JSON()),
+                rule_version=version, updated_at=utcnow()),
+        [{"b_id": app_id, "b_total": b.total, "b_subtotals": subtotals_of(b)} for app_id, b in breakdowns.items()],
     )
 
 

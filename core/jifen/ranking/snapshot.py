@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
 from flask_babel import force_locale
-from sqlalchemy import BigInteger, String, Table, and_, any_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, Numeric, String, Table, and_, any_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
@@ -283,13 +283,32 @@ def needs_python(connection: Connection, tenant_id: int, round_id: int, frozen: 
     return connection.execute(query).first() is not None
 
 
+def subtotals_cached(connection: Connection, tenant_id: int, round_id: int) -> bool:
+    """Whether every competing application scored under its own rule version has its subtotals cached
+    (:attr:`Application.subtotals`; applications scored before the cache existed are filled by migration
+    core_0027, so this is False only for rows written around the writer, by hand or by a test kit)."""
+    pa, ap = ProgramApplication.__table__, Application.__table__
+    query = (
+        select(pa.c.id)
+        .join(ap, and_(ap.c.tenant_id == pa.c.tenant_id, ap.c.user_id == pa.c.user_id))
+        .where(pa.c.tenant_id == tenant_id, pa.c.round_id == round_id, pa.c.status == APPLIED,
+               ap.c.status.in_((CONFIRMED, RECHECK)), ap.c.rule_version.is_not(None), ap.c.subtotals.is_(None))
+        .limit(1)
+    )
+    return connection.execute(query).first() is None
+
+
 def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound, params: "Params", run_id: int,
                     seed: int, floor: Decimal | None, inputs: Table = RankingInput.__table__) -> int:
     """The snapshot as one ``INSERT ... SELECT``; the same rows as :func:`snapshot_in_python` when
-    :func:`needs_python` is False. ``floor``: the frozen rule version's floor on totals, if any."""
+    :func:`needs_python` is False. ``floor``: the frozen rule version's floor on totals, if any.
+
+    Under the applicants' own rule versions the tie-break subtotals are read from their cache
+    (:attr:`Application.subtotals`) when every competing application has it, else summed from the ledger."""
     pa, ap, le, fm = (ProgramApplication.__table__, Application.__table__, LedgerEntry.__table__,
                       FamilyMember.__table__)
     frozen = found.rule_version
+    cached = frozen is None and subtotals_cached(connection, tenant_id, found.id)
     # Ledger sums per (application, rule version) of the round's applicants: the tie-break subtotals,
     # and under a frozen rule version the total (else the cached total is the one that counts, and
     # only the ledger rows of the tie-break categories and item types are read).
@@ -297,7 +316,7 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
     if frozen is not None:
         sums.append(func.sum(le.c.points).label("total"))
     for index, name in enumerate(params.tie_breaks):
-        if name not in NOT_SUBTOTALS:
+        if name not in NOT_SUBTOTALS and not cached:
             column = le.c.category if name in CATEGORIES else le.c.item_type
             sums.append(func.sum(case((column == name, le.c.points), else_=ZERO)).label(f"sub_{index}"))
             wanted.append(column == name)
@@ -336,6 +355,9 @@ def snapshot_in_sql(connection: Connection, tenant_id: int, found: ProgramRound,
             ties.append(AppliedValue(pa.c.applied_at, literal(origin)))
         elif name == PROGRAM_SCORE:
             ties.append(pa.c.program_score)
+        elif cached:
+            key = f"c:{name}" if name in CATEGORIES else f"t:{name}"
+            ties.append(func.coalesce(cast(ap.c.subtotals[key].as_string(), Numeric(10, 2)), ZERO))
         else:
             ties.append(func.coalesce(getattr(ledger.c, f"sub_{index}"), ZERO))
     ties += [literal(None)] * (TIE_BREAK_SLOTS - len(ties))
