@@ -4,7 +4,7 @@
 -- digest equal the run's.
 --
 -- Hand-written for that round only: hukou transfer in Jiashan, points from each applicant's own rule
--- version (cached totals), tie-breaks personal_quality (a category), social_insurance (an item type),
+-- version (cached totals and subtotals), tie-breaks personal_quality (a category), social_insurance (an item type),
 -- residence (a category) and the application time, then the lottery; the higher-ranked spouse serves
 -- the family; a threshold; places per town (the nine towns below) and a second round capped per town.
 -- The numbers come as parameters from the run's stored parameters: :tenant, :round, :run (the run whose
@@ -26,7 +26,10 @@ INSERT INTO bench_hand_inputs (tenant_id, run_id, program_application_id, user_i
 SELECT pa.tenant_id, :run, pa.id, pa.user_id, pa.sub_quota,
        CASE WHEN sp.spouse_id IS NOT NULL THEN CAST(LEAST(pa.user_id, sp.spouse_id) AS TEXT) END,
        coalesce(ap.total_points, 0),
-       coalesce(l.personal_quality, 0), coalesce(l.social_insurance, 0), coalesce(l.residence, 0),
+       -- the tie-break subtotals cached with each applicant's total (applications.subtotals)
+       coalesce(CAST(ap.subtotals ->> 'c:personal_quality' AS NUMERIC(10, 2)), 0),
+       coalesce(CAST(ap.subtotals ->> 't:social_insurance' AS NUMERIC(10, 2)), 0),
+       coalesce(CAST(ap.subtotals ->> 'c:residence' AS NUMERIC(10, 2)), 0),
        GREATEST(-99999999.99, LEAST(99999999.99,
                 ROUND(EXTRACT(EPOCH FROM CAST(:origin AS TIMESTAMP)) - EXTRACT(EPOCH FROM pa.applied_at), 2))),
        CAST(CAST('x' || substr(encode(sha256(convert_to(CAST(:seed AS TEXT) || ':' || CAST(pa.id AS TEXT), 'UTF8')),
@@ -35,17 +38,6 @@ SELECT pa.tenant_id, :run, pa.id, pa.user_id, pa.sub_quota,
 FROM program_applications pa
 JOIN applications ap ON ap.tenant_id = pa.tenant_id AND ap.user_id = pa.user_id
                     AND ap.status IN ('confirmed', 'recheck_requested')
-LEFT JOIN (
-    -- only the ledger rows of the tie-break categories and item type (the total is cached)
-    SELECT application_id, rule_version,
-           sum(points) FILTER (WHERE category = 'personal_quality') AS personal_quality,
-           sum(points) FILTER (WHERE item_type = 'social_insurance') AS social_insurance,
-           sum(points) FILTER (WHERE category = 'residence') AS residence
-    FROM ledger_entries
-    WHERE tenant_id = :tenant
-      AND (category IN ('personal_quality', 'residence') OR item_type = 'social_insurance')
-    GROUP BY application_id, rule_version
-) l ON l.application_id = ap.id AND l.rule_version = ap.rule_version
 LEFT JOIN (
     SELECT user_id, min(linked_user_id) AS spouse_id
     FROM family_members

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKeyConstraint, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jifen.db.session import Base, TenantScoped, utcnow
@@ -41,7 +42,8 @@ class Application(TenantScoped, Base):
     rule_version: Mapped[int | None] = mapped_column(nullable=True)
     # Cached with the total: the same rows' points per category ("c:<category>") and per item type
     # ("t:<item type>"), text with two decimals; a ranking's tie-breaks read them instead of the ledger.
-    subtotals: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # (jsonb on PostgreSQL: a key is read without parsing the whole text, two million times per snapshot)
+    subtotals: Mapped[dict | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"), nullable=True)
     recheck_until: Mapped[date | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

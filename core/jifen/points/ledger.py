@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import JSON, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from jifen import audit
@@ -68,7 +68,7 @@ def _write(session: Session, breakdowns: dict[int, Breakdown], version: int) -> 
     session.connection().execute(
         table.update()
         .where(table.c.tenant_id == require_tenant().id, table.c.id == bindparam("b_id"))
-        .values(total_points=bindparam("b_total"), subtotals=bindparam("b_subtotals", type_=JSON()),
+        .values(total_points=bindparam("b_total"), subtotals=bindparam("b_subtotals", type_=table.c.subtotals.type),
                 rule_version=version, updated_at=utcnow()),
         [{"b_id": app_id, "b_total": b.total, "b_subtotals": subtotals_of(b)} for app_id, b in breakdowns.items()],
     )
