@@ -56,13 +56,22 @@ _BEING_MADE = f"""
     END IF;
 """
 
-_CREATE = f"""
-CREATE FUNCTION jifen_run_tables_create(run BIGINT) RETURNS void
+
+def _definer(signature: str, body: str, declare: str = "") -> str:
+    """A function of the owner that the application's role may call, for a run of the bound county being made."""
+    return f"""
+CREATE FUNCTION {signature} RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    kind TEXT;
-BEGIN
+{declare}BEGIN
     {_BEING_MADE}
+{body}
+END $$
+"""
+
+
+_EACH_KIND = "DECLARE\n    kind TEXT;\n"
+
+_CREATE = _definer("jifen_run_tables_create(run BIGINT)", f"""
     FOREACH kind IN ARRAY ARRAY['inputs', 'results'] LOOP
         EXECUTE format('CREATE TABLE {SCHEMA}.%I (LIKE public.%I INCLUDING DEFAULTS, '
                        'CONSTRAINT %I CHECK (run_id = %s))',
@@ -73,15 +82,9 @@ BEGIN
         IF session_user <> current_user THEN
             EXECUTE format('GRANT SELECT, INSERT, UPDATE ON {SCHEMA}.%I TO %I', kind || '_' || run, session_user);
         END IF;
-    END LOOP;
-END $$
-"""
+    END LOOP;""", _EACH_KIND)
 
-_LOADED = f"""
-CREATE FUNCTION jifen_run_table_loaded(run BIGINT, kind TEXT) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    {_BEING_MADE}
+_LOADED = _definer("jifen_run_table_loaded(run BIGINT, kind TEXT)", f"""
     IF kind NOT IN ('inputs', 'results') THEN
         RAISE EXCEPTION 'a run has inputs and results, not %', kind;
     END IF;
@@ -91,17 +94,9 @@ BEGIN
         EXECUTE format('CREATE INDEX %I ON {SCHEMA}.%I (tenant_id, run_id, position)',
                        'ix_results_' || run || '_order', kind || '_' || run);
     END IF;
-    EXECUTE format('ANALYZE {SCHEMA}.%I', kind || '_' || run);
-END $$
-"""
+    EXECUTE format('ANALYZE {SCHEMA}.%I', kind || '_' || run);""")
 
-_ATTACH = f"""
-CREATE FUNCTION jifen_run_tables_attach(run BIGINT) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    kind TEXT;
-BEGIN
-    {_BEING_MADE}
+_ATTACH = _definer("jifen_run_tables_attach(run BIGINT)", f"""
     FOREACH kind IN ARRAY ARRAY['inputs', 'results'] LOOP
         EXECUTE format('ALTER TABLE {SCHEMA}.%I INHERIT public.%I', kind || '_' || run, 'ranking_' || kind);
         EXECUTE format('CREATE TRIGGER final BEFORE UPDATE OR DELETE ON {SCHEMA}.%I '
@@ -110,9 +105,7 @@ BEGIN
         IF session_user <> current_user THEN
             EXECUTE format('REVOKE ALL ON {SCHEMA}.%I FROM %I', kind || '_' || run, session_user);
         END IF;
-    END LOOP;
-END $$
-"""
+    END LOOP;""", _EACH_KIND)
 
 _FUNCTIONS = ("jifen_run_tables_attach(BIGINT)", "jifen_run_table_loaded(BIGINT, TEXT)",
               "jifen_run_tables_create(BIGINT)", "jifen_run_table_is_final()")
