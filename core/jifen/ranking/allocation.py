@@ -61,9 +61,8 @@ NOT_ELIGIBLE = (BELOW_THRESHOLD, NO_PROGRAM_SCORE, BELOW_PASS_MARK)  # never com
 UPDATE_BATCH = 5000
 READ_BATCH = 10000
 
-ORDER_SQL = ("points DESC, tb1 DESC NULLS LAST, tb2 DESC NULLS LAST, tb3 DESC NULLS LAST, tb4 DESC NULLS LAST, "
-             "lottery ASC, program_application_id ASC")
-# The statement sorts on these keys, projected once per row (k0 the points, k1-k4 the tie-break values).
+# The total order: points, then the tie-break values (higher first, none last), the lottery, the application
+# id. The statement sorts on these keys, projected once per row (k0 the points, k1-k4 the tie-break values).
 KEYS_ORDER = ("k0 DESC, k1 DESC NULLS LAST, k2 DESC NULLS LAST, k3 DESC NULLS LAST, k4 DESC NULLS LAST, "
               "lottery ASC, program_application_id ASC")
 NUMERIC_KEYS = "points AS k0, tb1 AS k1, tb2 AS k2, tb3 AS k3, tb4 AS k4"
@@ -72,7 +71,7 @@ ONE_SORT_SUB_QUOTAS = 32
 
 
 def sort_keys(dialect: str) -> str:
-    """The projection of the sort keys for ``dialect`` (the order is :data:`ORDER_SQL`'s). On PostgreSQL
+    """The projection of the sort keys for ``dialect`` (sorted by :data:`KEYS_ORDER`). On PostgreSQL
     the points and tie-break values (numeric with two decimals) are whole hundredths, ``bigint``: exact,
     the same order, a cheaper sort."""
     if dialect != "postgresql":
@@ -82,7 +81,7 @@ def sort_keys(dialect: str) -> str:
 
 
 def order_key(row) -> tuple:
-    """The total order of :data:`ORDER_SQL` as a Python sort key (for the few rows sorted here)."""
+    """The total order of :data:`KEYS_ORDER` as a Python sort key (for the few rows sorted here)."""
     ties = tuple((value is None, -(value or 0)) for value in (row.tb1, row.tb2, row.tb3, row.tb4))
     return (-row.points, *ties, row.lottery, row.program_application_id)
 
